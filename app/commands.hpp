@@ -1,0 +1,39 @@
+// app/commands.hpp: the subcommands' registration and the CLI's exit codes
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+namespace gil_demo {
+
+constexpr int exit_success = 0;
+constexpr int exit_failure = 1; // runtime error: bad input file, disagreeing variants, ...
+constexpr int exit_usage = 2;   // bad arguments
+
+/// An argument CLI11 accepted but the command cannot use (exit code 2).
+class usage_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// The action of the subcommand that was parsed.
+class command_table {
+public:
+    void add(CLI::App* sub, std::function<int()> action) {
+        sub->callback([this, action] { chosen_ = action; });
+    }
+    int run() const { return chosen_ ? chosen_() : exit_usage; }
+
+private:
+    std::function<int()> chosen_;
+};
+
+/// `msg` on one line: newlines (from a Python traceback, say) become " | ".
+std::string one_line(const std::string& msg);
+
+void add_wordcount(CLI::App& app, command_table& commands);
+
+} // namespace gil_demo

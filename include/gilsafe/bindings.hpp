@@ -1,0 +1,18 @@
+// include/gilsafe/bindings.hpp: the word_count Python API, written once for both modules
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+namespace gilsafe {
+
+/// Adds search, search_sequential, search_sequential_allow_threads and
+/// search_sequential_detached to `m`. Text arguments are zero-copy views of the str's
+/// UTF-8 and every function releases the GIL while it counts.
+void bind_word_count(pybind11::module_& m);
+
+/// Adds the pure-Python parts to `m` from the sources compiled into the library:
+/// search_py (the reference) and search_twice_with_threads (the guide's two-thread run).
+/// The extension module's package imports the same two files instead.
+void add_python_sources(pybind11::module_& m);
+
+} // namespace gilsafe

@@ -1,0 +1,54 @@
+// include/gilsafe/word_count.hpp: whole-word counting with the exact semantics of search_py
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace gilsafe {
+
+// The specification is python/word_count/_reference.py:
+//
+//     sum(word == needle for line in contents.splitlines() for word in line.split(" "))
+//
+// Lines end at \n, \r, \r\n (one break), \v, \f, \x1c, \x1d, \x1e, U+0085, U+2028 and
+// U+2029; only the space splits words. The text is UTF-8 (validate it first: on invalid
+// UTF-8 the functions below return some count and never read out of bounds).
+//
+// Every count is a sum over byte positions: a position counts when a field equal to the
+// needle starts there. Whether it does depends only on the bytes around it, so a text
+// may be cut anywhere and the parts' counts add up exactly.
+
+/// True when the needle contains a space or a line break, so it can equal no field.
+bool needle_has_separator(std::string_view needle);
+
+/// Fields equal to `needle` that start at a byte position in [begin, end); position
+/// text.size() (a trailing empty field) belongs to a range whose end is text.size().
+std::size_t count_range(std::string_view text, std::string_view needle, std::size_t begin,
+                        std::size_t end);
+
+/// search_py(text, needle) on the calling thread.
+std::size_t count_sequential(std::string_view text, std::string_view needle);
+
+/// Options of count_parallel; the defaults are what the CLI and the bindings use.
+struct parallel_options {
+    /// Smallest range a task counts alone; 0 picks one from the text size.
+    std::size_t grain = 0;
+    /// Texts shorter than this are counted on the calling thread (parallelism costs
+    /// more than it saves on them); 0 picks the default.
+    std::size_t min_parallel_size = 0;
+};
+
+/// search_py(text, needle) with oneTBB parallel_reduce over byte ranges cut after a
+/// separator. Runs in an isolated region, so a caller that is itself a TBB task (say,
+/// a Python predicate evaluated by a worker) never picks up unrelated outer work.
+std::size_t count_parallel(std::string_view text, std::string_view needle,
+                           const parallel_options& options = {});
+
+/// A deliberately simple port of search_py (splits lines, then words, then compares):
+/// the slow reference the fast kernels are tested against.
+std::size_t count_naive(std::string_view text, std::string_view needle);
+
+/// Name of the kernel count_range dispatches to on this CPU ("avx2" or "scalar").
+const char* kernel_name();
+
+} // namespace gilsafe

@@ -1,0 +1,170 @@
+// src/wordcount_job.cpp: runs and reports the four word-count variants
+#include "gilsafe/wordcount_job.hpp"
+
+#include "gilsafe/json.hpp"
+#include "gilsafe/word_count.hpp"
+
+#include <pybind11/pybind11.h>
+
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+
+namespace py = pybind11;
+
+namespace gilsafe {
+namespace {
+
+struct variant_info {
+    variant which;
+    const char* name;
+};
+
+constexpr variant_info variants_table[] = {
+    {variant::parallel, "parallel"},
+    {variant::sequential, "sequential"},
+    {variant::sequential_threads, "sequential-threads"},
+    {variant::python, "python"},
+};
+
+template <class F>
+variant_result timed(variant which, F&& run) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::size_t count = run();
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    return {which, count, took.count()};
+}
+
+// Bytes a variant reads: the two-thread run counts the text twice.
+double bytes_read(const variant_result& r, std::size_t bytes) {
+    return static_cast<double>(bytes) * (r.which == variant::sequential_threads ? 2.0 : 1.0);
+}
+
+} // namespace
+
+const char* variant_name(variant v) {
+    for (const auto& info : variants_table) {
+        if (info.which == v) {
+            return info.name;
+        }
+    }
+    return "?";
+}
+
+std::optional<variant> parse_variant(std::string_view name) {
+    for (const auto& info : variants_table) {
+        if (name == info.name) {
+            return info.which;
+        }
+    }
+    return std::nullopt;
+}
+
+std::vector<variant> all_variants() {
+    std::vector<variant> out;
+    for (const auto& info : variants_table) {
+        out.push_back(info.which);
+    }
+    return out;
+}
+
+wordcount_report run_wordcount(const text& t, std::string_view needle,
+                               const std::vector<variant>& variants) {
+    wordcount_report report{t.name(), std::string(needle), t.view().size(), {}, true};
+    const std::string_view contents = t.view();
+    py::object module;
+    py::str py_contents;
+    py::str py_needle;
+    auto python_inputs = [&] {
+        if (!module) {
+            module = py::module_::import("word_count");
+            py_contents = py::str(contents.data(), contents.size());
+            py_needle = py::str(needle.data(), needle.size());
+            // Build the str's cached UTF-8 now, so no timed call pays for it.
+            py::ssize_t size = 0;
+            if (PyUnicode_AsUTF8AndSize(py_contents.ptr(), &size) == nullptr) {
+                throw py::error_already_set();
+            }
+        }
+    };
+    for (const variant v : variants) {
+        variant_result r{};
+        switch (v) {
+        case variant::parallel: {
+            const py::gil_scoped_release no_gil;
+            r = timed(v, [&] { return count_parallel(contents, needle); });
+            break;
+        }
+        case variant::sequential: {
+            const py::gil_scoped_release no_gil;
+            r = timed(v, [&] { return count_sequential(contents, needle); });
+            break;
+        }
+        case variant::sequential_threads: {
+            python_inputs();
+            const py::object twice = module.attr("search_twice_with_threads");
+            const py::object fn = module.attr("search_sequential_allow_threads");
+            std::size_t second = 0;
+            r = timed(v, [&] {
+                const auto pair = twice(fn, py_contents, py_needle).cast<py::tuple>();
+                second = pair[1].cast<std::size_t>();
+                return pair[0].cast<std::size_t>();
+            });
+            if (r.count != second) {
+                throw std::runtime_error("sequential-threads: the two threads disagree (" +
+                                         std::to_string(r.count) + " and " +
+                                         std::to_string(second) + ")");
+            }
+            break;
+        }
+        case variant::python: {
+            python_inputs();
+            const py::object search_py = module.attr("search_py");
+            r = timed(v, [&] { return search_py(py_contents, py_needle).cast<std::size_t>(); });
+            break;
+        }
+        }
+        if (!report.results.empty() && r.count != report.results.front().count) {
+            report.agree = false;
+        }
+        report.results.push_back(r);
+    }
+    return report;
+}
+
+std::string to_json(const wordcount_report& report) {
+    std::string out = "{\"file\": " + json_string(report.file) +
+                      ", \"needle\": " + json_string(report.needle) +
+                      ", \"bytes\": " + std::to_string(report.bytes) + ", \"results\": [";
+    for (std::size_t i = 0; i < report.results.size(); ++i) {
+        const variant_result& r = report.results[i];
+        out += i == 0 ? "" : ", ";
+        out += "{\"variant\": " + json_string(variant_name(r.which)) +
+               ", \"count\": " + std::to_string(r.count) +
+               ", \"seconds\": " + json_number(r.seconds) + "}";
+    }
+    out += std::string("], \"agree\": ") + (report.agree ? "true" : "false") + "}";
+    return out;
+}
+
+std::string to_table(const wordcount_report& report) {
+    char line[160];
+    std::string out = json_string(report.file) + ": " + std::to_string(report.bytes) +
+                      " bytes, needle " + json_string(report.needle) + "\n";
+    std::snprintf(line, sizeof line, "%-20s %14s %12s %12s\n", "variant", "count", "time (ms)",
+                  "GB/s");
+    out += line;
+    for (const variant_result& r : report.results) {
+        const double gbps = r.seconds > 0 ? bytes_read(r, report.bytes) / r.seconds / 1e9 : 0.0;
+        std::snprintf(line, sizeof line, "%-20s %14zu %12.3f %12.2f\n", variant_name(r.which),
+                      r.count, r.seconds * 1e3, gbps);
+        out += line;
+    }
+    if (report.results.size() > 1) {
+        out += report.agree ? "all variants agree: " + std::to_string(report.results[0].count) + "\n"
+                            : std::string("the variants DISAGREE\n");
+    }
+    return out;
+}
+
+} // namespace gilsafe
