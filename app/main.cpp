@@ -27,6 +27,11 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
+        if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
+            std::fprintf(stderr, "gil_demo: unknown subcommand '%s' (see gil_demo --help)\n",
+                         argv[1]);
+            return gil_demo::exit_usage;
+        }
         std::fprintf(stderr, "gil_demo: %s (see gil_demo --help)\n", e.what());
         return gil_demo::exit_usage;
     }

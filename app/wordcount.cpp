@@ -75,7 +75,7 @@ void add_wordcount(CLI::App& app, command_table& commands) {
         ->check(CLI::IsMember({"parallel", "sequential", "sequential-threads", "python", "all"}))
         ->capture_default_str();
     sub->add_option("--threads", o->threads, "cap oneTBB at N threads (default: all cores)")
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::Range(1, 4096));
     auto* scale = sub->add_option("--scale", o->scale,
                     "repetitions of the built-in corpus (only without FILE)")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))

@@ -99,7 +99,7 @@ std::size_t count_empty_range(const byte* s, std::size_t n, std::size_t begin, s
     for (std::size_t p = begin; p < end; ++p) {
         total += empty_field_at(s, n, p) ? 1U : 0U;
     }
-    if (end == n) {
+    if (end == n && begin < end) {
         total += empty_field_at(s, n, n) ? 1U : 0U;
     }
     return total;
@@ -124,26 +124,33 @@ std::size_t count_words_scalar(const byte* s, std::size_t n, const byte* needle,
 
 #ifdef GILSAFE_HAVE_AVX2_KERNEL
 
-// Separator bytes classified by nibbles: a byte is in the class when
-// low_table[lo] & high_table[hi] != 0. Bits 0-2 are the ASCII separators (exact), bits
-// 3-4 the last bytes of U+0085, U+2028 and U+2029 (which also end other characters, so
-// a candidate next to one is checked in full).
-//   bit 0: 0x0a-0x0d   bit 1: 0x1c-0x1e   bit 2: 0x20   bit 3: 0x85   bit 4: 0xa8-0xa9
+// Bytes next to a field, classified by nibbles: a byte has class bit b when
+// low_table[lo] & high_table[hi] has it.
+//   bit 0: 0x0a-0x0d   bit 1: 0x1c-0x1e   bit 2: 0x20        (ASCII separators: exact)
+//   bit 3: 0x85        bit 4: 0xa8-0xa9                      (last byte of U+0085/2028/2029)
+//   bit 5: 0xc2        bit 6: 0xe2                           (first byte of U+0085/2028/2029)
+// A byte before a field must end a separator (bits 0-4), a byte after it must start one
+// (bits 0-2, 5-6). Bits 3-6 also occur inside other characters, so a candidate next to
+// one is checked in full by word_at.
 struct avx2_classifier {
     __m256i low_table;
     __m256i high_table;
     __m256i low_nibble;
     __m256i ascii_bits;
+    __m256i before_bits;
+    __m256i after_bits;
 
     __attribute__((target("avx2"))) avx2_classifier() {
-        const __m128i low = _mm_setr_epi8(0x04, 0, 0, 0, 0, 0x08, 0, 0, 0x10, 0x10, 0x01, 0x01, 0x03,
-                                          0x03, 0x02, 0);
-        const __m128i high = _mm_setr_epi8(0x01, 0x02, 0x04, 0, 0, 0, 0, 0, 0x08, 0, 0x10, 0, 0, 0,
-                                           0, 0);
+        const __m128i low = _mm_setr_epi8(0x04, 0, 0x60, 0, 0, 0x08, 0, 0, 0x10, 0x10, 0x01, 0x01,
+                                          0x03, 0x03, 0x02, 0);
+        const __m128i high = _mm_setr_epi8(0x01, 0x02, 0x04, 0, 0, 0, 0, 0, 0x08, 0, 0x10, 0, 0x20,
+                                           0, 0x40, 0);
         low_table = _mm256_broadcastsi128_si256(low);
         high_table = _mm256_broadcastsi128_si256(high);
         low_nibble = _mm256_set1_epi8(0x0f);
         ascii_bits = _mm256_set1_epi8(0x07);
+        before_bits = _mm256_set1_epi8(0x1f);
+        after_bits = _mm256_set1_epi8(0x67);
     }
 
     __attribute__((target("avx2"))) __m256i classify(__m256i v) const {
@@ -188,7 +195,8 @@ count_words_avx2(const byte* s, std::size_t n, const byte* needle, std::size_t m
                 _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at - 1)));
             const __m256i c_next = cls.classify(
                 _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at + m)));
-            candidates &= nonzero_mask(c_prev) & nonzero_mask(c_next);
+            candidates &= nonzero_mask(_mm256_and_si256(c_prev, cls.before_bits)) &
+                          nonzero_mask(_mm256_and_si256(c_next, cls.after_bits));
             if (m <= 2) {
                 // First and last byte cover the whole needle: ASCII neighbours are exact.
                 const std::uint32_t exact = candidates &

@@ -22,7 +22,7 @@ namespace gilsafe {
 bool needle_has_separator(std::string_view needle);
 
 /// Fields equal to `needle` that start at a byte position in [begin, end); position
-/// text.size() (a trailing empty field) belongs to a range whose end is text.size().
+/// text.size() (a trailing empty field) belongs to the non-empty range ending there.
 std::size_t count_range(std::string_view text, std::string_view needle, std::size_t begin,
                         std::size_t end);
 

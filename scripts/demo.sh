@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# scripts/demo.sh: from a fresh clone to the main job: installs what is missing, builds
+# Release and runs gil_demo on the built-in corpus (the guide's benchmark text).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/deps.sh
+cmake --preset release >/dev/null
+cmake --build --preset release
+gil_demo=build/release/app/gil_demo
+
+echo
+echo "== gil_demo wordcount --variant all (the guide's corpus: Zen of Python x1000, needle 'is')"
+"$gil_demo" wordcount --variant all

@@ -1,0 +1,210 @@
+"""tests/test_cli.py: gil_demo wordcount from the outside: output, JSON, exit codes, errors."""
+
+import importlib.util
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+GIL_DEMO = os.environ.get("GIL_DEMO", str(ROOT / "build" / "release" / "app" / "gil_demo"))
+VARIANTS = ["parallel", "sequential", "sequential-threads", "python"]
+
+
+def _load_reference():
+    path = ROOT / "python" / "word_count" / "_reference.py"
+    spec = importlib.util.spec_from_file_location("word_count_reference", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.search_py
+
+
+search_py = _load_reference()
+
+
+def run(*args, stdin=None, user=None, timeout=120):
+    cmd = [GIL_DEMO, *map(str, args)]
+    if user is not None:
+        cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *cmd]
+    return subprocess.run(cmd, input=stdin, capture_output=True, timeout=timeout)
+
+
+def assert_one_line_error(result, code, *fragments):
+    assert result.returncode == code, result
+    err = result.stderr.decode()
+    assert err.startswith("gil_demo: "), err
+    assert err.count("\n") == 1 and err.endswith("\n"), err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in err, err
+    return err
+
+
+TEXT = "is this is\r\nis\u2028is\u0085 is  \u0145is is\n\nfin is"
+
+
+@pytest.fixture
+def text_file(tmp_path):
+    path = tmp_path / "text.txt"
+    path.write_bytes(TEXT.encode())
+    return path
+
+
+def test_help_lists_the_subcommand_and_exit_codes():
+    result = run("--help")
+    assert result.returncode == 0
+    out = result.stdout.decode()
+    assert "wordcount" in out and "Exit codes" in out
+
+
+def test_subcommand_help_lists_its_options():
+    result = run("wordcount", "--help")
+    assert result.returncode == 0
+    out = result.stdout.decode()
+    for option in ["--variant", "--threads", "--json", "FILE", "NEEDLE"]:
+        assert option in out
+
+
+def test_version_names_the_program():
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.decode().startswith("gil_demo ")
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("needle", ["is", "", "\u0145is", "nothing"])
+def test_each_variant_counts_what_search_py_counts(text_file, variant, needle):
+    result = run("wordcount", text_file, needle, "--variant", variant, "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [r["variant"] for r in report["results"]] == [variant]
+    assert report["results"][0]["count"] == search_py(TEXT, needle)
+
+
+def test_default_variant_is_parallel_and_prints_a_table(text_file):
+    result = run("wordcount", text_file, "is")
+    assert result.returncode == 0
+    out = result.stdout.decode()
+    assert "parallel" in out and "GB/s" in out
+    assert f" {search_py(TEXT, 'is')} " in out
+
+
+def test_built_in_corpus_is_the_guides_text_and_all_variants_agree():
+    result = run("wordcount", "--variant", "all", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["bytes"] == 858000
+    assert report["agree"] is True
+    assert [r["variant"] for r in report["results"]] == VARIANTS
+    assert {r["count"] for r in report["results"]} == {10000}
+
+
+def test_json_report_has_the_documented_shape(text_file):
+    result = run("wordcount", text_file, "is", "--variant", "all", "--json")
+    assert result.returncode == 0
+    lines = result.stdout.decode().splitlines()
+    assert len(lines) == 1
+    report = json.loads(lines[0])
+    assert set(report) == {"file", "needle", "bytes", "results", "agree"}
+    assert report["file"] == str(text_file)
+    assert report["needle"] == "is"
+    assert report["bytes"] == len(TEXT.encode())
+    assert report["agree"] is True
+    for r in report["results"]:
+        assert set(r) == {"variant", "count", "seconds"}
+        assert isinstance(r["count"], int) and r["seconds"] >= 0
+
+
+def test_standard_input_is_read_with_a_dash():
+    result = run("wordcount", "-", "is", "--variant", "all", "--json", stdin=TEXT.encode())
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["file"] == "-"
+    assert {r["count"] for r in report["results"]} == {search_py(TEXT, "is")}
+
+
+def test_threads_cap_gives_the_same_count(text_file):
+    for threads in [1, 2, 3]:
+        result = run("wordcount", text_file, "is", "--threads", threads, "--json")
+        assert json.loads(result.stdout)["results"][0]["count"] == search_py(TEXT, "is")
+
+
+def test_empty_file_has_no_words(tmp_path):
+    path = tmp_path / "empty.txt"
+    path.write_bytes(b"")
+    result = run("wordcount", path, "", "--variant", "all", "--json")
+    assert result.returncode == 0
+    assert {r["count"] for r in json.loads(result.stdout)["results"]} == {0}
+
+
+def test_file_over_4_gib_is_counted_through_the_map(tmp_path):
+    path = tmp_path / "big.txt"
+    size = (4 << 30) + (1 << 20)
+    with open(path, "wb") as f:  # sparse: NUL bytes, then words past the 4 GiB mark
+        f.seek(size)
+        f.write(b" is\nis x is")
+    for variant in ["parallel", "sequential"]:
+        result = run("wordcount", path, "is", "--variant", variant, "--json", timeout=280)
+        assert result.returncode == 0, result.stderr
+        report = json.loads(result.stdout)
+        assert report["bytes"] == size + 11
+        assert report["results"][0]["count"] == 3
+
+
+def test_missing_file_is_a_runtime_error(tmp_path):
+    result = run("wordcount", tmp_path / "nope.txt", "is")
+    assert_one_line_error(result, 1, "nope.txt", "no such file")
+
+
+def test_directory_is_a_runtime_error(tmp_path):
+    result = run("wordcount", tmp_path, "is")
+    assert_one_line_error(result, 1, str(tmp_path), "is a directory")
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs setpriv to drop root")
+def test_unreadable_file_is_a_runtime_error(tmp_path):
+    path = tmp_path / "secret.txt"
+    path.write_text("is")
+    path.chmod(0)
+    tmp_path.chmod(0o755)
+    user = 65534 if os.geteuid() == 0 else os.geteuid()
+    result = run("wordcount", path, "is", user=user)
+    assert_one_line_error(result, 1, "secret.txt", "permission denied")
+
+
+def test_invalid_utf8_names_the_byte_offset(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"is is \xe2\x80is")
+    result = run("wordcount", path, "is")
+    assert_one_line_error(result, 1, "bad.txt", "invalid UTF-8 at byte 6")
+
+
+@pytest.mark.parametrize("bad", [b"\xed\xa0\x80", b"\xc0\xaf", b"\xf4\x90\x80\x80", b"\x80"])
+def test_utf8_the_python_decoder_rejects_is_rejected(tmp_path, bad):
+    with pytest.raises(UnicodeDecodeError):
+        bad.decode()
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"ok " + bad)
+    assert_one_line_error(run("wordcount", path, "is"), 1, "invalid UTF-8 at byte 3")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["wordcount", "--threads", "0"],
+        ["wordcount", "--threads", "-3"],
+        ["wordcount", "--variant", "fastest"],
+        ["wordcount", "a", "b", "c"],
+        ["frobnicate"],
+        [],
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(args):
+    assert_one_line_error(run(*args), 2)
+
+
+def test_scale_with_a_file_is_a_usage_error(text_file):
+    assert_one_line_error(run("wordcount", text_file, "is", "--scale", "3"), 2, "--scale")
