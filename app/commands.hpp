@@ -34,6 +34,12 @@ private:
 /// `msg` on one line: newlines (from a Python traceback, say) become " | ".
 std::string one_line(const std::string& msg);
 
+/// Starts the embedded interpreter (Python's SIGINT handler left out, so Ctrl-C keeps its
+/// default effect), runs `body`, and turns a Python error escaping it into a one-line
+/// std::runtime_error before the interpreter ends.
+int with_interpreter(const std::function<int()>& body);
+
 void add_wordcount(CLI::App& app, command_table& commands);
+void add_userids(CLI::App& app, command_table& commands);
 
 } // namespace gil_demo

@@ -1,6 +1,10 @@
 // app/common.cpp: helpers shared by the subcommands
 #include "commands.hpp"
 
+#include "gilsafe/bindings.hpp"
+
+#include <pybind11/embed.h>
+
 namespace gil_demo {
 
 std::string one_line(const std::string& msg) {
@@ -18,6 +22,15 @@ std::string one_line(const std::string& msg) {
         out.resize(out.size() - 3);
     }
     return out;
+}
+
+int with_interpreter(const std::function<int()>& body) {
+    const pybind11::scoped_interpreter interpreter(false);
+    try {
+        return body();
+    } catch (const pybind11::error_already_set& e) {
+        throw std::runtime_error(gilsafe::python_error_message(e));
+    }
 }
 
 } // namespace gil_demo

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     gil_demo::command_table commands;
     gil_demo::add_wordcount(app, commands);
+    gil_demo::add_userids(app, commands);
 
     try {
         app.parse(argc, argv);

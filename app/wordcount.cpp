@@ -5,7 +5,6 @@
 #include "gilsafe/wordcount_job.hpp"
 
 #include <oneapi/tbb/global_control.h>
-#include <pybind11/embed.h>
 
 #include <cstdio>
 #include <memory>
@@ -49,16 +48,17 @@ int run_wordcount(const wordcount_options& o, bool file_given) {
                                        "(built-in: Zen of Python x" + std::to_string(o.scale) + ")");
     gilsafe::require_utf8(t);
 
-    // Python's own SIGINT handler stays out: Ctrl-C keeps its default effect.
-    const pybind11::scoped_interpreter interpreter(false);
-    const gilsafe::wordcount_report report = gilsafe::run_wordcount(t, o.needle, variants);
-    const std::string out = o.json ? gilsafe::to_json(report) + "\n" : gilsafe::to_table(report);
-    std::fputs(out.c_str(), stdout);
-    if (!report.agree) {
-        std::fprintf(stderr, "gil_demo: the variants disagree on '%s'\n", t.name().c_str());
-        return exit_failure;
-    }
-    return exit_success;
+    return with_interpreter([&] {
+        const gilsafe::wordcount_report report = gilsafe::run_wordcount(t, o.needle, variants);
+        const std::string out =
+            o.json ? gilsafe::to_json(report) + "\n" : gilsafe::to_table(report);
+        std::fputs(out.c_str(), stdout);
+        if (!report.agree) {
+            std::fprintf(stderr, "gil_demo: the variants disagree on '%s'\n", t.name().c_str());
+            return exit_failure;
+        }
+        return exit_success;
+    });
 }
 
 } // namespace

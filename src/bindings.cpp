@@ -2,11 +2,13 @@
 #include "gilsafe/bindings.hpp"
 
 #include "embedded_text.hpp"
+#include "gilsafe/userid.hpp"
 #include "gilsafe/word_count.hpp"
 
 #include <pybind11/eval.h>
 #include <pybind11/stl.h>
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -49,6 +51,27 @@ void bind_word_count(py::module_& m) {
           py::arg("needle"), release(),
           "Alias of search_sequential_allow_threads (PyO3's newer name: Python::detach).");
     m.attr("kernel") = kernel_name();
+}
+
+void bind_userid(py::module_& m) {
+    py::class_<UserID>(m, "UserID", "The guide's UserID: a C++ struct with one 64-bit id.")
+        .def(py::init([](std::int64_t id) { return UserID{id}; }), py::arg("id"))
+        .def_readonly("id", &UserID::id, "The user's id.")
+        .def("__repr__", [](const UserID& u) { return "UserID(" + std::to_string(u.id) + ")"; })
+        .def("__eq__", [](const UserID& a, const UserID& b) { return a.id == b.id; })
+        .def("__hash__", [](const UserID& u) { return std::hash<std::int64_t>{}(u.id); });
+}
+
+std::string python_error_message(const py::error_already_set& e) {
+    std::string type = py::str(e.type().attr("__name__"));
+    std::string message = py::str(e.value());
+    std::string line = message.empty() ? type : type + ": " + message;
+    for (char& c : line) {
+        if (c == '\n' || c == '\r') {
+            c = ' ';
+        }
+    }
+    return line;
 }
 
 void add_python_sources(py::module_& m) {

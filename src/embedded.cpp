@@ -10,3 +10,9 @@ PYBIND11_EMBEDDED_MODULE(word_count, m) {
     gilsafe::bind_word_count(m);
     gilsafe::add_python_sources(m);
 }
+
+// The guide's UserID, for `gil_demo userids`.
+PYBIND11_EMBEDDED_MODULE(gilsafe, m) {
+    m.doc() = "gilsafe's host module: the guide's UserID class";
+    gilsafe::bind_userid(m);
+}

@@ -1,6 +1,8 @@
 // src/word_count.cpp: the word-count kernels (scalar, AVX2) and the oneTBB reduction
 #include "gilsafe/word_count.hpp"
 
+#include "gilsafe/parallel.hpp"
+
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/parallel_reduce.h>
@@ -320,7 +322,7 @@ std::size_t count_parallel(std::string_view text, std::string_view needle,
     const std::size_t n = text.size();
     const std::size_t min_size =
         options.min_parallel_size != 0 ? options.min_parallel_size : default_min_parallel_size;
-    const auto concurrency = static_cast<std::size_t>(tbb::this_task_arena::max_concurrency());
+    const std::size_t concurrency = usable_threads();
     if (n < min_size || concurrency < 2 || (!needle.empty() && needle_has_separator(needle))) {
         return count_sequential(text, needle);
     }

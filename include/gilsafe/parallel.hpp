@@ -1,0 +1,12 @@
+// include/gilsafe/parallel.hpp: how many threads oneTBB will really run here
+#pragma once
+
+#include <cstddef>
+
+namespace gilsafe {
+
+/// Threads a parallel algorithm started from here can use: the current arena's
+/// concurrency, capped by any tbb::global_control (as `--threads N` sets).
+std::size_t usable_threads();
+
+} // namespace gilsafe

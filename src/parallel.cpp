@@ -1,0 +1,18 @@
+// src/parallel.cpp: usable_threads
+#include "gilsafe/parallel.hpp"
+
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <algorithm>
+
+namespace gilsafe {
+
+std::size_t usable_threads() {
+    const auto arena = static_cast<std::size_t>(tbb::this_task_arena::max_concurrency());
+    const std::size_t cap =
+        tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism);
+    return std::max<std::size_t>(1, std::min(arena, cap));
+}
+
+} // namespace gilsafe
