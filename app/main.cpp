@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
     gil_demo::command_table commands;
     gil_demo::add_wordcount(app, commands);
     gil_demo::add_userids(app, commands);
+    gil_demo::add_deadlock(app, commands);
 
     try {
         app.parse(argc, argv);

@@ -8,7 +8,7 @@ packages=(
   python3 python3-dev
   pybind11-dev libtbb-dev libcli11-dev libgtest-dev libbenchmark-dev
   python3-pytest python3-pytest-benchmark python3-matplotlib
-  util-linux time
+  util-linux procps time
 )
 
 missing=()

@@ -208,3 +208,72 @@ def test_usage_errors_exit_2_with_one_line(args):
 
 def test_scale_with_a_file_is_a_usage_error(text_file):
     assert_one_line_error(run("wordcount", text_file, "is", "--scale", "3"), 2, "--scale")
+
+
+# ---- gil_demo userids / deadlock ----------------------------------------------------
+
+
+def userids(*args):
+    result = run("userids", "--json", *args)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("strategy", ["per-item", "per-chunk"])
+def test_userids_default_is_four_of_ten_on_two_threads(strategy):
+    if os.cpu_count() < 2:
+        pytest.skip("needs 2 or more cores")
+    for _ in range(20):
+        report = userids("--strategy", strategy)
+        assert report["total"] == 10 and report["allowed"] == 4
+        assert report["allowed_ids"] == [6, 7, 8, 9]
+        assert report["threads_used"] >= 2
+        assert report["strategy"] == strategy
+        assert report["seconds"] > 0
+
+
+def test_userids_json_has_the_documented_shape():
+    report = userids("--count", "1001")
+    assert set(report) == {"total", "allowed", "threads_used", "strategy", "seconds"}
+    assert report["allowed"] == 1001 - 6
+    assert "allowed_ids" in userids("--count", "1000")
+
+
+def test_userids_python_predicate_and_one_thread():
+    report = userids("--count", "100", "--predicate", "u.id % 7 == 3", "--threads", "1")
+    assert report["allowed_ids"] == [i for i in range(100) if i % 7 == 3]
+    assert report["threads_used"] == 1
+
+
+def test_userids_text_output():
+    result = run("userids")
+    assert result.returncode == 0
+    assert "4 of 10 allowed (ids 6 7 8 9)" in result.stdout.decode()
+
+
+@pytest.mark.parametrize(
+    "args, code, fragment",
+    [
+        (["--predicate", "u.id +"], 2, "SyntaxError"),
+        (["--predicate", "1 / 0"], 1, "ZeroDivisionError: division by zero"),
+        (["--predicate", "u.nope"], 1, "AttributeError"),
+        (["--predicate", "u.id"], 1, "predicate returned int, not bool"),
+        (["--count", "-1"], 2, "--count"),
+        (["--count", "10000000000"], 2, "--count"),
+        (["--strategy", "per-nothing"], 2, "--strategy"),
+        (["--threads", "0"], 2, "--threads"),
+    ],
+)
+def test_userids_errors_are_one_line_with_their_code(args, code, fragment):
+    assert_one_line_error(run("userids", *args), code, fragment)
+
+
+def test_deadlock_demo_detects_the_hang_and_shows_the_fix():
+    result = run("deadlock", "--timeout", "1", timeout=60)
+    out = result.stdout.decode()
+    assert result.returncode == 0, out + result.stderr.decode()
+    assert "DEADLOCK detected" in out
+    assert "refused at once" in out
+    assert "finished in" in out and "no deadlock" in out
+    left = subprocess.run(["pgrep", "-f", "deadlock --child"], capture_output=True)
+    assert left.stdout == b"", left.stdout

@@ -3,7 +3,10 @@
 #include "gilsafe/word_count.hpp"
 
 #include <gtest/gtest.h>
+#include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
+
+#include <atomic>
 
 #include <random>
 #include <string>
@@ -191,6 +194,33 @@ TEST(WordCount, ParallelMatchesSequentialUnderEveryThreadCount) {
             EXPECT_EQ(arena.execute([&] { return count_parallel(corpus, "is", o); }), expected);
         }
     }
+}
+
+// count_parallel called from inside a oneTBB task (a Python predicate on a worker does
+// this through word_count.search): while it waits for its own ranges, the calling thread
+// must not pick up the caller's other tasks, or a task that holds a lock (the GIL, a
+// Python lock) would run again on the thread that holds it.
+TEST(WordCount, ParallelCountCalledFromATaskNeverRunsOuterTasksWhileWaiting) {
+    const std::string corpus = gilsafe::zen_corpus(4000);
+    thread_local int depth = 0;
+    std::atomic<int> reentries{0};
+    gilsafe::parallel_options fine;
+    fine.grain = 4096;
+    fine.min_parallel_size = 1;
+    tbb::task_arena arena(4);
+    arena.execute([&] {
+        tbb::parallel_for(
+            tbb::blocked_range<int>(0, 64, 1),
+            [&](const tbb::blocked_range<int>&) {
+                if (depth++ != 0) {
+                    ++reentries;
+                }
+                EXPECT_EQ(count_parallel(corpus, "is", fine), 40000U);
+                --depth;
+            },
+            tbb::simple_partitioner());
+    });
+    EXPECT_EQ(reentries.load(), 0);
 }
 
 } // namespace
