@@ -12,6 +12,7 @@ namespace gil_demo {
 constexpr int exit_success = 0;
 constexpr int exit_failure = 1; // runtime error: bad input file, disagreeing variants, ...
 constexpr int exit_usage = 2;   // bad arguments
+constexpr int exit_interrupted_code = 130; // Ctrl-C: 128 + SIGINT, as shells report it
 
 /// An argument CLI11 accepted but the command cannot use (exit code 2).
 class usage_error : public std::runtime_error {
@@ -34,10 +35,13 @@ private:
 /// `msg` on one line: newlines (from a Python traceback, say) become " | ".
 std::string one_line(const std::string& msg);
 
-/// Starts the embedded interpreter (Python's SIGINT handler left out, so Ctrl-C keeps its
-/// default effect), runs `body`, and turns a Python error escaping it into a one-line
-/// std::runtime_error before the interpreter ends.
+/// Starts the embedded interpreter with Ctrl-C watched (gilsafe::watch_sigint), runs
+/// `body`, and turns a Python error escaping it into a one-line std::runtime_error before
+/// the interpreter ends. Ctrl-C (gilsafe::interrupted, KeyboardInterrupt) exits at once.
 int with_interpreter(const std::function<int()>& body);
+
+/// Prints "gil_demo: interrupted" and leaves with code 130 at once.
+[[noreturn]] void exit_interrupted();
 
 void add_wordcount(CLI::App& app, command_table& commands);
 void add_userids(CLI::App& app, command_table& commands);

@@ -2,8 +2,15 @@
 #include "commands.hpp"
 
 #include "gilsafe/bindings.hpp"
+#include "gilsafe/interrupt.hpp"
 
 #include <pybind11/embed.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
 
 namespace gil_demo {
 
@@ -24,13 +31,71 @@ std::string one_line(const std::string& msg) {
     return out;
 }
 
+namespace {
+
+// Ctrl-C must end gil_demo within a fraction of a second even when the main thread is
+// deep inside one long C call of Python's (str.splitlines() on a big text) that checks no
+// signal until it returns: after a short grace period for the normal path, this thread
+// ends the process itself.
+class interrupt_deadline {
+public:
+    interrupt_deadline() : stop_(gilsafe::stop_on_sigint()), thread_([this] { watch(); }) {}
+    interrupt_deadline(const interrupt_deadline&) = delete;
+    interrupt_deadline& operator=(const interrupt_deadline&) = delete;
+    ~interrupt_deadline() {
+        done_.store(true);
+        thread_.join();
+    }
+
+private:
+    void watch() {
+        using namespace std::chrono_literals;
+        while (!done_.load()) {
+            if (stop_.requested()) {
+                const auto deadline = std::chrono::steady_clock::now() + 100ms;
+                while (!done_.load() && std::chrono::steady_clock::now() < deadline) {
+                    std::this_thread::sleep_for(5ms);
+                }
+                if (!done_.load()) {
+                    exit_interrupted();
+                }
+                return;
+            }
+            std::this_thread::sleep_for(10ms);
+        }
+    }
+
+    gilsafe::stop_signal stop_;
+    std::atomic<bool> done_{false};
+    std::thread thread_;
+};
+
+} // namespace
+
 int with_interpreter(const std::function<int()>& body) {
-    const pybind11::scoped_interpreter interpreter(false);
+    // Python's SIGINT handler (KeyboardInterrupt in Python code) with ours in front of it
+    // (a stop request for the C++ work).
+    const pybind11::scoped_interpreter interpreter(true);
+    const interrupt_deadline deadline; // puts our SIGINT handler in front of Python's
     try {
         return body();
+    } catch (const gilsafe::interrupted&) {
+        exit_interrupted();
     } catch (const pybind11::error_already_set& e) {
+        if (e.matches(PyExc_KeyboardInterrupt)) {
+            exit_interrupted();
+        }
         throw std::runtime_error(gilsafe::python_error_message(e));
     }
+}
+
+[[noreturn]] void exit_interrupted() {
+    // The work has stopped; nothing is left to save. Tearing down the interpreter and
+    // gigabytes of Python objects would only make Ctrl-C slow, so leave at once.
+    std::fputs("gil_demo: interrupted\n", stderr);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(exit_interrupted_code);
 }
 
 } // namespace gil_demo

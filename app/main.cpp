@@ -1,6 +1,7 @@
 // app/main.cpp: gil_demo's command line; parsing and printing only, the work is in the library
 #include "commands.hpp"
 
+#include "gilsafe/interrupt.hpp"
 #include "gilsafe/text.hpp"
 #include "gilsafe/version.hpp"
 
@@ -39,6 +40,8 @@ int main(int argc, char** argv) {
     }
     try {
         return commands.run();
+    } catch (const gilsafe::interrupted&) {
+        gil_demo::exit_interrupted();
     } catch (const gil_demo::usage_error& e) {
         std::fprintf(stderr, "gil_demo: %s\n", e.what());
         return gil_demo::exit_usage;

@@ -44,6 +44,9 @@ int run_userids(const userids_options& o) {
         } catch (const gilsafe::predicate_syntax_error& e) {
             throw usage_error(e.what());
         } catch (const pybind11::error_already_set& e) {
+            if (e.matches(PyExc_KeyboardInterrupt)) {
+                throw; // Ctrl-C, not the predicate's fault: with_interpreter exits with 130
+            }
             throw std::runtime_error("predicate raised " + gilsafe::python_error_message(e));
         }
         const std::string out =

@@ -46,9 +46,10 @@ int run_wordcount(const wordcount_options& o, bool file_given) {
                                  : gilsafe::text::from_string(
                                        gilsafe::zen_corpus(o.scale),
                                        "(built-in: Zen of Python x" + std::to_string(o.scale) + ")");
-    gilsafe::require_utf8(t);
-
+    // Everything that may take long runs with the interpreter up: its SIGINT handler is
+    // installed first, ours in front of it (see with_interpreter).
     return with_interpreter([&] {
+        gilsafe::require_utf8(t, gilsafe::stop_on_sigint());
         const gilsafe::wordcount_report report = gilsafe::run_wordcount(t, o.needle, variants);
         const std::string out =
             o.json ? gilsafe::to_json(report) + "\n" : gilsafe::to_table(report);

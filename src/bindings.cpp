@@ -2,6 +2,7 @@
 #include "gilsafe/bindings.hpp"
 
 #include "embedded_text.hpp"
+#include "gilsafe/interrupt.hpp"
 #include "gilsafe/userid.hpp"
 #include "gilsafe/word_count.hpp"
 
@@ -17,8 +18,46 @@ namespace py = pybind11;
 namespace gilsafe {
 namespace {
 
+bool on_main_thread() {
+    const py::module_ threading = py::module_::import("threading");
+    return threading.attr("main_thread")().is(threading.attr("current_thread")());
+}
+
+// Counts with the GIL released, stopping at Ctrl-C. The main thread then runs Python's
+// signal handlers: KeyboardInterrupt (or whatever the handler raises) goes to the caller,
+// and a handler that raises nothing lets the count start over. Another thread only
+// stops its own work, with KeyboardInterrupt, since Python interrupts the main thread
+// alone. Needs the GIL.
+template <class Count>
+std::size_t interruptible(Count&& count) {
+    for (;;) {
+        const stop_signal stop = stop_on_sigint();
+        try {
+            const py::gil_scoped_release released;
+            return count(stop);
+        } catch (const interrupted&) {
+            if (PyErr_CheckSignals() != 0) {
+                throw py::error_already_set();
+            }
+            if (!on_main_thread()) {
+                PyErr_SetNone(PyExc_KeyboardInterrupt);
+                throw py::error_already_set();
+            }
+        }
+    }
+}
+
 std::size_t search_parallel(std::string_view contents, std::string_view needle) {
-    return count_parallel(contents, needle);
+    return interruptible([&](const stop_signal& stop) {
+        parallel_options options;
+        options.stop = stop;
+        return count_parallel(contents, needle, options);
+    });
+}
+
+std::size_t search_sequential(std::string_view contents, std::string_view needle) {
+    return interruptible(
+        [&](const stop_signal& stop) { return count_sequential(contents, needle, stop); });
 }
 
 // Runs one compiled-in Python source file inside the module's namespace.
@@ -34,21 +73,20 @@ void exec_source(py::module_& m, std::string_view source, const char* filename) 
 } // namespace
 
 void bind_word_count(py::module_& m) {
-    // call_guard releases the GIL after the arguments are converted and takes it back
-    // before the result is; the string_views stay valid because the caller's str
-    // objects are alive for the whole call.
-    using release = py::call_guard<py::gil_scoped_release>;
-    m.def("search", &search_parallel, py::arg("contents"), py::arg("needle"), release(),
+    // The str arguments are converted (zero-copy views of their UTF-8) with the GIL held;
+    // `interruptible` releases it around the count and takes it back before returning.
+    // The views stay valid: the caller's str objects live for the whole call.
+    m.def("search", &search_parallel, py::arg("contents"), py::arg("needle"),
           "Count the words of contents equal to needle, in parallel on all cores (GIL "
-          "released).");
-    m.def("search_sequential", &count_sequential, py::arg("contents"), py::arg("needle"),
-          release(), "Count the words of contents equal to needle on one thread (GIL released).");
+          "released; Ctrl-C raises KeyboardInterrupt).");
+    m.def("search_sequential", &search_sequential, py::arg("contents"), py::arg("needle"),
+          "Count the words of contents equal to needle on one thread (GIL released).");
     const char* allow_doc =
         "search_sequential with the GIL released, so several Python threads can run it at once.";
-    m.def("search_sequential_allow_threads", &count_sequential, py::arg("contents"),
-          py::arg("needle"), release(), allow_doc);
-    m.def("search_sequential_detached", &count_sequential, py::arg("contents"),
-          py::arg("needle"), release(),
+    m.def("search_sequential_allow_threads", &search_sequential, py::arg("contents"),
+          py::arg("needle"), allow_doc);
+    m.def("search_sequential_detached", &search_sequential, py::arg("contents"),
+          py::arg("needle"),
           "Alias of search_sequential_allow_threads (PyO3's newer name: Python::detach).");
     m.attr("kernel") = kernel_name();
 }

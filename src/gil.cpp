@@ -114,11 +114,13 @@ gil_parallel_stats evaluate_with_gil(std::size_t n, const std::function<bool(std
             const py::gil_scoped_acquire gil;
             acquisitions.fetch_add(1, std::memory_order_relaxed);
             for (std::size_t i = begin; i < end && !ctx.is_group_execution_cancelled(); ++i) {
+                options.stop.throw_if_requested();
                 out[i] = predicate(i) ? 1 : 0;
                 ++mine;
             }
         } else {
             for (std::size_t i = begin; i < end && !ctx.is_group_execution_cancelled(); ++i) {
+                options.stop.throw_if_requested();
                 const py::gil_scoped_acquire gil;
                 acquisitions.fetch_add(1, std::memory_order_relaxed);
                 out[i] = predicate(i) ? 1 : 0;

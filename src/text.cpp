@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -208,12 +209,18 @@ void text::release() noexcept {
     size_ = 0;
 }
 
-std::size_t find_invalid_utf8(std::string_view bytes) {
+std::size_t find_invalid_utf8(std::string_view bytes, const stop_signal& stop) {
+    constexpr std::size_t block = std::size_t{16} << 20;
     const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
     const std::size_t n = bytes.size();
     std::size_t p = 0;
+    std::size_t next_check = block;
     while (p < n) {
-        p += ascii_run(s, n, p);
+        if (p >= next_check) {
+            stop.throw_if_requested();
+            next_check = p + block;
+        }
+        p += ascii_run(s, std::min(n, next_check), p);
         if (p == n) {
             break;
         }
@@ -226,8 +233,8 @@ std::size_t find_invalid_utf8(std::string_view bytes) {
     return std::string_view::npos;
 }
 
-void require_utf8(const text& t) {
-    const std::size_t bad = find_invalid_utf8(t.view());
+void require_utf8(const text& t, const stop_signal& stop) {
+    const std::size_t bad = find_invalid_utf8(t.view(), stop);
     if (bad != std::string_view::npos) {
         throw input_error(quoted(t.name()) + ": invalid UTF-8 at byte " + std::to_string(bad));
     }

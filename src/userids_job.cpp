@@ -60,6 +60,8 @@ userids_report run_userids(const userids_request& request) {
         views.push_back(&users.back().cast<const UserID&>());
     }
 
+    gil_parallel_options options = request.options;
+    options.stop = stop_on_sigint();
     gil_parallel_stats stats;
     std::vector<char> answers;
     const std::int64_t threshold = request.threshold;
@@ -67,7 +69,7 @@ userids_report run_userids(const userids_request& request) {
     if (python_predicate) {
         const py::object& fn = *python_predicate;
         answers = parallel_map(
-            users, [&](py::handle u) { return as_bool(fn(u)); }, request.options, &stats);
+            users, [&](py::handle u) { return as_bool(fn(u)); }, options, &stats);
     } else {
         // PyO3's `instance.borrow(py).id > 5`: the C++ struct inside each object, read
         // under the GIL. The pointers are looked up once, while the objects are created
@@ -75,7 +77,7 @@ userids_report run_userids(const userids_request& request) {
         const py::gil_scoped_release released;
         gil_parallel_stats s = evaluate_with_gil(
             views.size(), [&](std::size_t i) { return views[i]->id > threshold; }, answers,
-            request.options);
+            options);
         stats = s;
     }
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;

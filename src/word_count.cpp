@@ -317,6 +317,20 @@ std::size_t count_sequential(std::string_view text, std::string_view needle) {
     return count_range(text, needle, 0, text.size());
 }
 
+std::size_t count_sequential(std::string_view text, std::string_view needle,
+                             const stop_signal& stop) {
+    constexpr std::size_t block = std::size_t{16} << 20; // about a millisecond of work
+    std::size_t total = 0;
+    for (std::size_t begin = 0; begin < text.size() || begin == 0; begin += block) {
+        stop.throw_if_requested();
+        total += count_range(text, needle, begin, std::min(text.size(), begin + block));
+        if (text.empty()) {
+            break;
+        }
+    }
+    return total;
+}
+
 std::size_t count_parallel(std::string_view text, std::string_view needle,
                            const parallel_options& options) {
     const std::size_t n = text.size();
@@ -324,7 +338,7 @@ std::size_t count_parallel(std::string_view text, std::string_view needle,
         options.min_parallel_size != 0 ? options.min_parallel_size : default_min_parallel_size;
     const std::size_t concurrency = usable_threads();
     if (n < min_size || concurrency < 2 || (!needle.empty() && needle_has_separator(needle))) {
-        return count_sequential(text, needle);
+        return count_sequential(text, needle, options.stop);
     }
     // A few tasks per thread balance the load without paying for many tiny ones.
     const std::size_t grain =
@@ -333,6 +347,7 @@ std::size_t count_parallel(std::string_view text, std::string_view needle,
         return tbb::parallel_reduce(
             text_range(text, grain), std::size_t{0},
             [&](const text_range& r, std::size_t acc) {
+                options.stop.throw_if_requested(); // oneTBB cancels the other ranges
                 return acc + count_range(text, needle, r.begin(), r.end());
             },
             [](std::size_t a, std::size_t b) { return a + b; });

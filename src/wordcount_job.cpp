@@ -1,12 +1,15 @@
 // src/wordcount_job.cpp: runs and reports the four word-count variants
 #include "gilsafe/wordcount_job.hpp"
 
+#include "gilsafe/interrupt.hpp"
 #include "gilsafe/json.hpp"
 #include "gilsafe/word_count.hpp"
 
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <stdexcept>
 
@@ -33,6 +36,42 @@ variant_result timed(variant which, F&& run) {
     const std::size_t count = run();
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
     return {which, count, took.count()};
+}
+
+// The text as a Python str, built in slices so that Ctrl-C stops it: a pure-ASCII text
+// is copied straight into a new compact str, any other is decoded slice by slice (cut
+// at character starts) and joined.
+py::str to_python_str(std::string_view text, const stop_signal& stop) {
+    constexpr std::size_t slice = std::size_t{16} << 20;
+    const bool ascii = std::all_of(text.begin(), text.end(),
+                                   [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    stop.throw_if_requested();
+    if (ascii) {
+        auto str = py::reinterpret_steal<py::str>(
+            PyUnicode_New(static_cast<py::ssize_t>(text.size()), 127));
+        if (!str) {
+            throw py::error_already_set();
+        }
+        auto* data = static_cast<char*>(PyUnicode_DATA(str.ptr()));
+        for (std::size_t at = 0; at < text.size(); at += slice) {
+            stop.throw_if_requested();
+            const std::size_t len = std::min(slice, text.size() - at);
+            std::memcpy(data + at, text.data() + at, len);
+        }
+        return str;
+    }
+    py::list parts;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        stop.throw_if_requested();
+        std::size_t end = std::min(text.size(), at + slice);
+        while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xc0) == 0x80) {
+            ++end; // never split a character
+        }
+        parts.append(py::str(text.data() + at, end - at));
+        at = end;
+    }
+    return py::str("").attr("join")(parts);
 }
 
 // Bytes a variant reads: the two-thread run counts the text twice.
@@ -78,7 +117,7 @@ wordcount_report run_wordcount(const text& t, std::string_view needle,
     auto python_inputs = [&] {
         if (!module) {
             module = py::module_::import("word_count");
-            py_contents = py::str(contents.data(), contents.size());
+            py_contents = to_python_str(contents, stop_on_sigint());
             py_needle = py::str(needle.data(), needle.size());
             // Build the str's cached UTF-8 now, so no timed call pays for it.
             py::ssize_t size = 0;
@@ -91,13 +130,16 @@ wordcount_report run_wordcount(const text& t, std::string_view needle,
         variant_result r{};
         switch (v) {
         case variant::parallel: {
+            parallel_options options;
+            options.stop = stop_on_sigint();
             const py::gil_scoped_release no_gil;
-            r = timed(v, [&] { return count_parallel(contents, needle); });
+            r = timed(v, [&] { return count_parallel(contents, needle, options); });
             break;
         }
         case variant::sequential: {
+            const stop_signal stop = stop_on_sigint();
             const py::gil_scoped_release no_gil;
-            r = timed(v, [&] { return count_sequential(contents, needle); });
+            r = timed(v, [&] { return count_sequential(contents, needle, stop); });
             break;
         }
         case variant::sequential_threads: {

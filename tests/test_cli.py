@@ -277,3 +277,60 @@ def test_deadlock_demo_detects_the_hang_and_shows_the_fix():
     assert "finished in" in out and "no deadlock" in out
     left = subprocess.run(["pgrep", "-f", "deadlock --child"], capture_output=True)
     assert left.stdout == b"", left.stdout
+
+
+# ---- Ctrl-C ------------------------------------------------------------------------
+
+
+def interrupt_after(delay, *args):
+    """Runs gil_demo, sends SIGINT after `delay` seconds; returns (result, seconds to exit)."""
+    import signal
+    import time
+
+    proc = subprocess.Popen([GIL_DEMO, *map(str, args)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    time.sleep(delay)
+    assert proc.poll() is None, "finished before the signal: make the input bigger"
+    start = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err), time.monotonic() - start
+
+
+@pytest.fixture(scope="module")
+def sparse_file(tmp_path_factory):
+    """2 GiB of NUL bytes (sparse: no disk), slow enough to count that Ctrl-C lands."""
+    path = tmp_path_factory.mktemp("sparse") / "sparse.txt"
+    with open(path, "wb") as f:
+        f.seek(2 << 30)
+        f.write(b" is\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def big_text(tmp_path_factory):
+    path = tmp_path_factory.mktemp("big") / "zen.txt"
+    unit = ("\n" + "\n".join(["Beautiful is better than ugly."] * 19) + "\n").encode()
+    with open(path, "wb") as f:
+        f.write(unit * (150_000_000 // len(unit)))
+    return path
+
+
+@pytest.mark.parametrize("variant", ["parallel", "sequential", "sequential-threads"])
+def test_ctrl_c_stops_a_cpp_count_with_exit_130(sparse_file, variant):
+    result, seconds = interrupt_after(0.3, "wordcount", sparse_file, "is", "--variant", variant)
+    assert_one_line_error(result, 130, "interrupted")
+    assert seconds < 5
+
+
+def test_ctrl_c_stops_the_python_reference_with_exit_130(big_text):
+    result, seconds = interrupt_after(0.5, "wordcount", big_text, "is", "--variant", "python")
+    assert_one_line_error(result, 130, "interrupted")
+    assert seconds < 5
+
+
+def test_ctrl_c_stops_slow_predicates_with_exit_130():
+    result, seconds = interrupt_after(
+        0.5, "userids", "--count", "100000", "--predicate", "__import__('time').sleep(0.001) or True")
+    assert_one_line_error(result, 130, "interrupted")
+    assert seconds < 5

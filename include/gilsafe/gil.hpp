@@ -1,6 +1,8 @@
 // include/gilsafe/gil.hpp: parallel work over Python objects without deadlocks or refcount races
 #pragma once
 
+#include "gilsafe/interrupt.hpp"
+
 #include <pybind11/pybind11.h>
 
 #include <chrono>
@@ -47,6 +49,8 @@ struct gil_parallel_options {
     /// bounded by spread_timeout and never holds the GIL.
     bool spread = true;
     std::chrono::milliseconds spread_timeout{500};
+    /// Polled before every element: when on, the evaluation stops and throws `interrupted`.
+    stop_signal stop;
 };
 
 /// What a parallel evaluation did.

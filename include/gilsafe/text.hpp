@@ -1,6 +1,8 @@
 // include/gilsafe/text.hpp: read-only texts (memory-mapped file, stdin, string) and UTF-8 checks
 #pragma once
 
+#include "gilsafe/interrupt.hpp"
+
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -47,10 +49,11 @@ private:
 
 /// Offset of the first byte that is not part of well-formed UTF-8, or npos when the
 /// whole view is valid (the rules of Python's decoder: no surrogates, no overlongs).
-std::size_t find_invalid_utf8(std::string_view bytes);
+/// Polls `stop` every few megabytes (throws `interrupted`).
+std::size_t find_invalid_utf8(std::string_view bytes, const stop_signal& stop = {});
 
 /// Throws input_error "'NAME': invalid UTF-8 at byte N" unless `t` is valid UTF-8.
-void require_utf8(const text& t);
+void require_utf8(const text& t, const stop_signal& stop = {});
 
 /// The guide's benchmark corpus: a newline and the Zen of Python, `scale` times.
 std::string zen_corpus(std::size_t scale = 1000);

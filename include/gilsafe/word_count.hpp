@@ -1,6 +1,8 @@
 // include/gilsafe/word_count.hpp: whole-word counting with the exact semantics of search_py
 #pragma once
 
+#include "gilsafe/interrupt.hpp"
+
 #include <cstddef>
 #include <string_view>
 
@@ -29,6 +31,10 @@ std::size_t count_range(std::string_view text, std::string_view needle, std::siz
 /// search_py(text, needle) on the calling thread.
 std::size_t count_sequential(std::string_view text, std::string_view needle);
 
+/// count_sequential that polls `stop` every few megabytes and throws `interrupted`.
+std::size_t count_sequential(std::string_view text, std::string_view needle,
+                             const stop_signal& stop);
+
 /// Options of count_parallel; the defaults are what the CLI and the bindings use.
 struct parallel_options {
     /// Smallest range a task counts alone; 0 picks one from the text size.
@@ -36,6 +42,8 @@ struct parallel_options {
     /// Texts shorter than this are counted on the calling thread (parallelism costs
     /// more than it saves on them); 0 picks the default.
     std::size_t min_parallel_size = 0;
+    /// Polled before every range: when on, the count stops and throws `interrupted`.
+    stop_signal stop;
 };
 
 /// search_py(text, needle) with oneTBB parallel_reduce over byte ranges cut after a
