@@ -1,5 +1,6 @@
 // app/userids.cpp: `gil_demo userids`: the guide's UserID example with real threads
 #include "commands.hpp"
+#include "progress.hpp"
 
 #include "gilsafe/bindings.hpp"
 #include "gilsafe/userids_job.hpp"
@@ -40,6 +41,7 @@ int run_userids(const userids_options& o) {
     return with_interpreter([&] {
         gilsafe::userids_report report;
         try {
+            const progress shown("evaluating " + std::to_string(request.count) + " predicates");
             report = gilsafe::run_userids(request);
         } catch (const gilsafe::predicate_syntax_error& e) {
             throw usage_error(e.what());

@@ -1,5 +1,6 @@
 // app/wordcount.cpp: `gil_demo wordcount [FILE [NEEDLE]]`
 #include "commands.hpp"
+#include "progress.hpp"
 
 #include "gilsafe/text.hpp"
 #include "gilsafe/wordcount_job.hpp"
@@ -49,8 +50,16 @@ int run_wordcount(const wordcount_options& o, bool file_given) {
     // Everything that may take long runs with the interpreter up: its SIGINT handler is
     // installed first, ours in front of it (see with_interpreter).
     return with_interpreter([&] {
-        gilsafe::require_utf8(t, gilsafe::stop_on_sigint());
-        const gilsafe::wordcount_report report = gilsafe::run_wordcount(t, o.needle, variants);
+        const std::string what = "'" + t.name() + "' (" + std::to_string(t.view().size()) + " bytes)";
+        gilsafe::wordcount_report report;
+        {
+            progress shown("checking UTF-8 of " + what);
+            gilsafe::require_utf8(t, gilsafe::stop_on_sigint());
+            report = gilsafe::run_wordcount(t, o.needle, variants, [&](gilsafe::variant v) {
+                shown.set_label(std::string("counting ") + what + ", variant " +
+                                gilsafe::variant_name(v));
+            });
+        }
         const std::string out =
             o.json ? gilsafe::to_json(report) + "\n" : gilsafe::to_table(report);
         std::fputs(out.c_str(), stdout);

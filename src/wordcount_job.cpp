@@ -108,7 +108,8 @@ std::vector<variant> all_variants() {
 }
 
 wordcount_report run_wordcount(const text& t, std::string_view needle,
-                               const std::vector<variant>& variants) {
+                               const std::vector<variant>& variants,
+                               const std::function<void(variant)>& on_start) {
     wordcount_report report{t.name(), std::string(needle), t.view().size(), {}, true};
     const std::string_view contents = t.view();
     py::object module;
@@ -127,6 +128,9 @@ wordcount_report run_wordcount(const text& t, std::string_view needle,
         }
     };
     for (const variant v : variants) {
+        if (on_start) {
+            on_start(v);
+        }
         variant_result r{};
         switch (v) {
         case variant::parallel: {

@@ -334,3 +334,41 @@ def test_ctrl_c_stops_slow_predicates_with_exit_130():
         0.5, "userids", "--count", "100000", "--predicate", "__import__('time').sleep(0.001) or True")
     assert_one_line_error(result, 130, "interrupted")
     assert seconds < 5
+
+
+# ---- progress on stderr --------------------------------------------------------------
+
+
+def test_progress_shows_on_a_terminal_and_is_erased():
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [GIL_DEMO, "userids", "--count", "300", "--predicate",
+             "__import__('time').sleep(0.003) or True"],
+            stdout=subprocess.PIPE, stderr=slave, timeout=60, env={**os.environ, "TERM": "xterm"})
+        os.close(slave)
+        slave = None
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+    assert proc.returncode == 0
+    assert b"gil_demo: evaluating 300 predicates..." in shown
+    assert shown.endswith(b"\r\x1b[K")
+
+
+def test_progress_stays_silent_when_stderr_is_not_a_terminal():
+    result = run("userids", "--count", "300", "--predicate", "__import__('time').sleep(0.003) or True")
+    assert result.returncode == 0
+    assert result.stderr == b""

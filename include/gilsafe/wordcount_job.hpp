@@ -4,6 +4,7 @@
 #include "gilsafe/text.hpp"
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,10 +41,11 @@ struct wordcount_report {
 
 /// Runs `variants` on `t` (valid UTF-8) in order. Needs a running interpreter whose GIL
 /// the caller holds (the embedded `word_count` module serves the Python variants); it
-/// is released while C++ counts. `sequential_threads` throws std::runtime_error if its
+/// is released while C++ counts. `on_start` hears of each variant before it runs. `sequential_threads` throws std::runtime_error if its
 /// two threads disagree.
 wordcount_report run_wordcount(const text& t, std::string_view needle,
-                               const std::vector<variant>& variants);
+                               const std::vector<variant>& variants,
+                               const std::function<void(variant)>& on_start = {});
 
 /// The report as one JSON object: {"file", "needle", "bytes", "results", "agree"}.
 std::string to_json(const wordcount_report& report);
