@@ -372,3 +372,18 @@ def test_progress_stays_silent_when_stderr_is_not_a_terminal():
     result = run("userids", "--count", "300", "--predicate", "__import__('time').sleep(0.003) or True")
     assert result.returncode == 0
     assert result.stderr == b""
+
+
+def test_closed_standard_input_is_a_runtime_error():
+    result = subprocess.run([GIL_DEMO, "wordcount", "-", "is"], capture_output=True,
+                            preexec_fn=lambda: os.close(0), timeout=60)
+    assert_one_line_error(result, 1, "standard input")
+
+
+def test_nul_bytes_are_ordinary_characters(tmp_path):
+    text = "a\0is\0 is \0\n\0 is"
+    path = tmp_path / "nul.txt"
+    path.write_bytes(text.encode())
+    result = run("wordcount", path, "is", "--variant", "all", "--json")
+    assert result.returncode == 0
+    assert {r["count"] for r in json.loads(result.stdout)["results"]} == {search_py(text, "is")}
