@@ -292,6 +292,43 @@ TEST(Nesting, PythonThreadsCountWordsWhileWorkersEvaluatePredicates) {
     }
 }
 
+// Stress: 8 Python threads calling the parallel and the sequential word count over and
+// over while oneTBB's workers evaluate Python predicates that call it too. A fixed number
+// of iterations; the ctest TIMEOUT turns a hang into a failure.
+TEST(Stress, EightPythonThreadsAndWorkersShareThePoolAndTheGil) {
+    py::dict ns;
+    ns["word_count"] = py::module_::import("word_count");
+    ns["text"] = py::str(gilsafe::zen_corpus(400));
+    py::exec("import threading\n"
+             "results = []\n"
+             "def hammer():\n"
+             "    for i in range(25):\n"
+             "        fn = word_count.search if i % 2 else word_count.search_sequential\n"
+             "        results.append(fn(text, 'is'))\n"
+             "threads = [threading.Thread(target=hammer) for _ in range(8)]\n"
+             "for t in threads: t.start()\n",
+             ns);
+    const std::vector<py::object> users = make_users(3000);
+    const py::object predicate = python_function(
+        "lambda u: word_count.search(text, 'is') == 4000 if u.id % 100 == 0 else u.id % 2 == 0",
+        ns);
+    for (int round = 0; round < 6; ++round) {
+        gilsafe::gil_parallel_options options;
+        options.strategy = round % 2 == 0 ? acquire_strategy::per_chunk : acquire_strategy::per_item;
+        const std::vector<char> out = gilsafe::parallel_map(
+            users, [&](py::handle u) { return predicate(u).cast<bool>(); }, options);
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            ASSERT_EQ(out[i] != 0, i % 100 == 0 || i % 2 == 0) << i;
+        }
+    }
+    py::exec("for t in threads: t.join()\n", ns);
+    const auto results = ns["results"].cast<std::vector<std::size_t>>();
+    ASSERT_EQ(results.size(), 200U);
+    for (const std::size_t r : results) {
+        ASSERT_EQ(r, 4000U);
+    }
+}
+
 TEST(Scale, AMillionObjectsUnderEachStrategy) {
     for (const acquire_strategy strategy : strategies) {
         gilsafe::userids_request request;
