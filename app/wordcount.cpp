@@ -53,8 +53,8 @@ int run_wordcount(const wordcount_options& o, bool file_given) {
         const std::string what = "'" + t.name() + "' (" + std::to_string(t.view().size()) + " bytes)";
         gilsafe::wordcount_report report;
         {
-            progress shown("checking UTF-8 of " + what);
-            gilsafe::require_utf8(t, gilsafe::stop_on_sigint());
+            progress shown("mapping " + what);
+            t.prefault(gilsafe::stop_on_sigint());
             report = gilsafe::run_wordcount(t, o.needle, variants, [&](gilsafe::variant v) {
                 shown.set_label(std::string("counting ") + what + ", variant " +
                                 gilsafe::variant_name(v));

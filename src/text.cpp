@@ -170,6 +170,29 @@ text text::map_fd(int fd, std::string name) {
     return t;
 }
 
+void text::prefault(const stop_signal& stop) const {
+    if (!mapped_) {
+        return;
+    }
+    constexpr std::size_t step = std::size_t{64} << 20;
+    const long page = ::sysconf(_SC_PAGESIZE);
+    auto* base = const_cast<char*>(data_);
+    for (std::size_t at = 0; at < size_; at += step) {
+        stop.throw_if_requested();
+        const std::size_t len = std::min(step, size_ - at);
+#ifdef MADV_POPULATE_READ
+        if (::madvise(base + at, len, MADV_POPULATE_READ) == 0) {
+            continue;
+        }
+#endif
+        // Older kernels: touch one byte per page.
+        volatile char sink = 0;
+        for (std::size_t i = 0; i < len; i += static_cast<std::size_t>(page)) {
+            sink = static_cast<char>(sink + data_[at + i]);
+        }
+    }
+}
+
 text text::from_string(std::string contents, std::string name) {
     text t;
     t.owned_ = std::move(contents);
@@ -222,6 +245,42 @@ std::size_t find_invalid_utf8(std::string_view bytes, const stop_signal& stop) {
         }
         p += ascii_run(s, std::min(n, next_check), p);
         if (p == n) {
+            break;
+        }
+        const std::size_t len = utf8_sequence_length(s, n, p);
+        if (len == 0) {
+            return p;
+        }
+        p += len;
+    }
+    return std::string_view::npos;
+}
+
+std::size_t find_invalid_utf8_range(std::string_view bytes, std::size_t begin, std::size_t end) {
+    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
+    const std::size_t n = bytes.size();
+    end = std::min(end, n);
+    std::size_t p = begin;
+    auto continuation = [&](std::size_t i) { return (s[i] & 0xc0) == 0x80; };
+    if (p < end && continuation(p)) {
+        // The tail of a character that starts before the range is that range's to check;
+        // a continuation byte that no valid character covers is an error here.
+        std::size_t q = p;
+        while (q > 0 && p - q < 3 && continuation(q - 1)) {
+            --q;
+        }
+        if (q == 0 || continuation(q - 1)) {
+            return p;
+        }
+        const std::size_t len = utf8_sequence_length(s, n, q - 1);
+        if (len == 0 || q - 1 + len <= p) {
+            return p;
+        }
+        p = q - 1 + len;
+    }
+    while (p < end) {
+        p += ascii_run(s, end, p);
+        if (p >= end) {
             break;
         }
         const std::size_t len = utf8_sequence_length(s, n, p);

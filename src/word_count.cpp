@@ -2,6 +2,7 @@
 #include "gilsafe/word_count.hpp"
 
 #include "gilsafe/parallel.hpp"
+#include "gilsafe/text.hpp"
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/info.h>
@@ -287,6 +288,32 @@ private:
 
 constexpr std::size_t default_min_parallel_size = std::size_t{256} << 10;
 
+// Checks, then counts, [begin, end) in cache-sized blocks.
+checked_count count_checked_range(std::string_view text, std::string_view needle,
+                                  std::size_t begin, std::size_t end) {
+    constexpr std::size_t block = std::size_t{64} << 10; // comfortably inside L2
+    checked_count out;
+    for (std::size_t at = begin; at < end; at += block) {
+        const std::size_t stop = std::min(end, at + block);
+        const std::size_t bad = find_invalid_utf8_range(text, at, stop);
+        if (bad != std::string_view::npos) {
+            out.first_invalid = bad;
+            return out;
+        }
+        out.count += count_range(text, needle, at, stop);
+    }
+    if (begin == end) {
+        out.count = count_range(text, needle, begin, end);
+    }
+    return out;
+}
+
+checked_count combine(checked_count a, const checked_count& b) {
+    a.count += b.count;
+    a.first_invalid = std::min(a.first_invalid, b.first_invalid);
+    return a;
+}
+
 } // namespace
 
 bool needle_has_separator(std::string_view needle) {
@@ -351,6 +378,43 @@ std::size_t count_parallel(std::string_view text, std::string_view needle,
                 return acc + count_range(text, needle, r.begin(), r.end());
             },
             [](std::size_t a, std::size_t b) { return a + b; });
+    });
+}
+
+checked_count count_sequential_checked(std::string_view text, std::string_view needle,
+                                       const stop_signal& stop) {
+    constexpr std::size_t slice = std::size_t{16} << 20;
+    checked_count out;
+    for (std::size_t begin = 0; begin < text.size(); begin += slice) {
+        stop.throw_if_requested();
+        out = combine(out, count_checked_range(text, needle, begin,
+                                               std::min(text.size(), begin + slice)));
+        if (out.first_invalid != std::string_view::npos) {
+            break;
+        }
+    }
+    return out;
+}
+
+checked_count count_parallel_checked(std::string_view text, std::string_view needle,
+                                     const parallel_options& options) {
+    const std::size_t n = text.size();
+    const std::size_t min_size =
+        options.min_parallel_size != 0 ? options.min_parallel_size : default_min_parallel_size;
+    const std::size_t concurrency = usable_threads();
+    if (n < min_size || concurrency < 2) {
+        return count_sequential_checked(text, needle, options.stop);
+    }
+    const std::size_t grain =
+        options.grain != 0 ? options.grain : std::max<std::size_t>(n / (concurrency * 8), 64 << 10);
+    return tbb::this_task_arena::isolate([&] {
+        return tbb::parallel_reduce(
+            text_range(text, grain), checked_count{},
+            [&](const text_range& r, checked_count acc) {
+                options.stop.throw_if_requested();
+                return combine(acc, count_checked_range(text, needle, r.begin(), r.end()));
+            },
+            [](checked_count a, const checked_count& b) { return combine(a, b); });
     });
 }
 

@@ -74,6 +74,15 @@ py::str to_python_str(std::string_view text, const stop_signal& stop) {
     return py::str("").attr("join")(parts);
 }
 
+// The count, or input_error naming the first invalid byte.
+std::size_t valid(const text& t, const checked_count& c) {
+    if (c.first_invalid != std::string_view::npos) {
+        throw input_error("'" + t.name() + "': invalid UTF-8 at byte " +
+                          std::to_string(c.first_invalid));
+    }
+    return c.count;
+}
+
 // Bytes a variant reads: the two-thread run counts the text twice.
 double bytes_read(const variant_result& r, std::size_t bytes) {
     return static_cast<double>(bytes) * (r.which == variant::sequential_threads ? 2.0 : 1.0);
@@ -115,7 +124,13 @@ wordcount_report run_wordcount(const text& t, std::string_view needle,
     py::object module;
     py::str py_contents;
     py::str py_needle;
+    bool checked = false;
     auto python_inputs = [&] {
+        if (!checked) {
+            const py::gil_scoped_release no_gil;
+            require_utf8(t, stop_on_sigint());
+            checked = true;
+        }
         if (!module) {
             module = py::module_::import("word_count");
             py_contents = to_python_str(contents, stop_on_sigint());
@@ -133,17 +148,25 @@ wordcount_report run_wordcount(const text& t, std::string_view needle,
         }
         variant_result r{};
         switch (v) {
+        // The C++ variants check the UTF-8 in the same pass as they count, and the
+        // time includes it: a file costs what a str already in memory costs.
         case variant::parallel: {
             parallel_options options;
             options.stop = stop_on_sigint();
             const py::gil_scoped_release no_gil;
-            r = timed(v, [&] { return count_parallel(contents, needle, options); });
+            r = timed(v, [&] {
+                return valid(t, count_parallel_checked(contents, needle, options));
+            });
+            checked = true;
             break;
         }
         case variant::sequential: {
             const stop_signal stop = stop_on_sigint();
             const py::gil_scoped_release no_gil;
-            r = timed(v, [&] { return count_sequential(contents, needle, stop); });
+            r = timed(v, [&] {
+                return valid(t, count_sequential_checked(contents, needle, stop));
+            });
+            checked = true;
             break;
         }
         case variant::sequential_threads: {

@@ -85,6 +85,34 @@ TEST(Differential, TheFourHostVariantsAgree) {
     }
 }
 
+// The UTF-8 check rejects exactly what Python's decoder rejects, at the same offset.
+TEST(Differential, Utf8CheckAgreesWithPythonsDecoder) {
+    const std::vector<std::string> pieces = {
+        "a", " ", "\u00e9", "\u4e2d", "\U0001F600", "\u2028", "\x80", "\xbf", "\xc2", "\xc1\xbf",
+        "\xe0\x80\x80", "\xe0\xa0", "\xed\xa0\x80", "\xed\x9f\xbf", "\xef\xbf\xbf",
+        "\xf0\x8f\xbf\xbf", "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf", "\xf4\x90\x80\x80",
+        "\xf5", "\xff", std::string(1, '\0')};
+    std::mt19937_64 rng(3);
+    std::size_t invalid = 0;
+    for (int round = 0; round < 20000; ++round) {
+        std::string text;
+        const std::size_t count = rng() % 8;
+        for (std::size_t i = 0; i < count; ++i) {
+            text += pieces[rng() % pieces.size()];
+        }
+        std::size_t expected = std::string::npos;
+        try {
+            py::bytes(text).attr("decode")("utf-8");
+        } catch (py::error_already_set& e) {
+            ASSERT_TRUE(e.matches(PyExc_UnicodeDecodeError));
+            expected = e.value().attr("start").cast<std::size_t>();
+            ++invalid;
+        }
+        ASSERT_EQ(gilsafe::find_invalid_utf8(text), expected) << testing::PrintToString(text);
+    }
+    EXPECT_GT(invalid, 5000U);
+}
+
 TEST(Differential, ZenCorpusMatchesPythonsOwnThisModule) {
     py::dict ns;
     py::exec("import codecs, contextlib, io\n"

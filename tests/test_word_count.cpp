@@ -30,6 +30,13 @@ void expect_count(const std::string& text, const std::string& needle, std::size_
     tiny.grain = 1;
     tiny.min_parallel_size = 1;
     EXPECT_EQ(count_parallel(text, needle, tiny), expected);
+    const gilsafe::checked_count checked = gilsafe::count_sequential_checked(text, needle);
+    EXPECT_EQ(checked.count, expected);
+    EXPECT_EQ(checked.first_invalid, std::string_view::npos);
+    const gilsafe::checked_count checked_parallel =
+        gilsafe::count_parallel_checked(text, needle, tiny);
+    EXPECT_EQ(checked_parallel.count, expected);
+    EXPECT_EQ(checked_parallel.first_invalid, std::string_view::npos);
     for (std::size_t cut = 0; cut <= text.size(); ++cut) {
         EXPECT_EQ(count_range(text, needle, 0, cut) + count_range(text, needle, cut, text.size()),
                   expected)
@@ -192,6 +199,38 @@ TEST(WordCount, ParallelMatchesSequentialUnderEveryThreadCount) {
             o.grain = grain;
             o.min_parallel_size = 1;
             EXPECT_EQ(arena.execute([&] { return count_parallel(corpus, "is", o); }), expected);
+        }
+    }
+}
+
+TEST(Utf8, CheckedCountsReportTheFirstInvalidByte) {
+    const std::string text = gilsafe::zen_corpus(400) + "is \xe2\x80is " + gilsafe::zen_corpus(10);
+    const std::size_t bad = gilsafe::zen_corpus(400).size() + 3;
+    ASSERT_EQ(gilsafe::find_invalid_utf8(text), bad);
+    EXPECT_EQ(gilsafe::count_sequential_checked(text, "is").first_invalid, bad);
+    gilsafe::parallel_options tiny;
+    tiny.grain = 4096;
+    tiny.min_parallel_size = 1;
+    EXPECT_EQ(gilsafe::count_parallel_checked(text, "is", tiny).first_invalid, bad);
+}
+
+TEST(Utf8, RangesOfAnyCutAgreeWithTheWholeCheck) {
+    const std::vector<std::string> pieces = {"a", " ", "\u00e9", "\u4e2d", "\U0001F600", "\x80",
+                                             "\xc3", "\xe2\x80", "\xed\xa0\x80", "\xf4\x90",
+                                             "\xff", "\xc0\xaf"};
+    std::mt19937_64 rng(7);
+    for (int round = 0; round < 20000; ++round) {
+        std::string text;
+        const std::size_t count = rng() % 12;
+        for (std::size_t i = 0; i < count; ++i) {
+            // Mostly valid pieces, so the first error lands anywhere.
+            text += pieces[rng() % (i + 1 == count ? pieces.size() : 5)];
+        }
+        const std::size_t whole = gilsafe::find_invalid_utf8(text);
+        for (std::size_t cut = 0; cut <= text.size(); ++cut) {
+            const std::size_t parts = std::min(gilsafe::find_invalid_utf8_range(text, 0, cut),
+                                               gilsafe::find_invalid_utf8_range(text, cut, text.size()));
+            ASSERT_EQ(parts, whole) << testing::PrintToString(text) << " cut at " << cut;
         }
     }
 }

@@ -32,6 +32,9 @@ public:
     ~text();
 
     std::string_view view() const { return {data_, size_}; }
+    /// Maps every page of a mapped file now, a slice at a time (polling `stop`), so that
+    /// no timed count pays for page faults; the file's pages stay the kernel's cache.
+    void prefault(const stop_signal& stop = {}) const;
     const std::string& name() const { return name_; }
     bool is_mapped() const { return mapped_; }
 
@@ -51,6 +54,11 @@ private:
 /// whole view is valid (the rules of Python's decoder: no surrogates, no overlongs).
 /// Polls `stop` every few megabytes (throws `interrupted`).
 std::size_t find_invalid_utf8(std::string_view bytes, const stop_signal& stop = {});
+
+/// The first invalid offset among the characters that start in [begin, end) of `bytes`,
+/// or npos. It reads around the range, so checking the parts of any cut of a text and
+/// taking the smallest answer gives find_invalid_utf8 of the whole.
+std::size_t find_invalid_utf8_range(std::string_view bytes, std::size_t begin, std::size_t end);
 
 /// Throws input_error "'NAME': invalid UTF-8 at byte N" unless `t` is valid UTF-8.
 void require_utf8(const text& t, const stop_signal& stop = {});

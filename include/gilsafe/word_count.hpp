@@ -52,6 +52,23 @@ struct parallel_options {
 std::size_t count_parallel(std::string_view text, std::string_view needle,
                            const parallel_options& options = {});
 
+/// A count together with the text's UTF-8 check, done in the same pass.
+struct checked_count {
+    std::size_t count = 0;
+    /// Offset of the first byte that is not well-formed UTF-8, or npos (then `count` is
+    /// meaningless).
+    std::size_t first_invalid = std::string_view::npos;
+};
+
+/// count_sequential and find_invalid_utf8 in one pass: each block of the text is checked
+/// and then counted while it is still in cache, so a file costs one trip through memory.
+checked_count count_sequential_checked(std::string_view text, std::string_view needle,
+                                       const stop_signal& stop = {});
+
+/// count_parallel and find_invalid_utf8 in one pass (see count_sequential_checked).
+checked_count count_parallel_checked(std::string_view text, std::string_view needle,
+                                     const parallel_options& options = {});
+
 /// A deliberately simple port of search_py (splits lines, then words, then compares):
 /// the slow reference the fast kernels are tested against.
 std::size_t count_naive(std::string_view text, std::string_view needle);

@@ -39,7 +39,8 @@ struct wordcount_report {
     bool agree = true;
 };
 
-/// Runs `variants` on `t` (valid UTF-8) in order. Needs a running interpreter whose GIL
+/// Runs `variants` on `t` in order; throws input_error if `t` is not valid UTF-8 (the C++
+/// variants check it in their counting pass, and their time includes it). Needs a running interpreter whose GIL
 /// the caller holds (the embedded `word_count` module serves the Python variants); it
 /// is released while C++ counts. `on_start` hears of each variant before it runs. `sequential_threads` throws std::runtime_error if its
 /// two threads disagree.
