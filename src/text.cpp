@@ -233,25 +233,14 @@ void text::release() noexcept {
 }
 
 std::size_t find_invalid_utf8(std::string_view bytes, const stop_signal& stop) {
-    constexpr std::size_t block = std::size_t{16} << 20;
-    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
-    const std::size_t n = bytes.size();
-    std::size_t p = 0;
-    std::size_t next_check = block;
-    while (p < n) {
-        if (p >= next_check) {
-            stop.throw_if_requested();
-            next_check = p + block;
+    // Slice by slice (ranges compose), polling `stop` in between.
+    constexpr std::size_t slice = std::size_t{16} << 20;
+    for (std::size_t at = 0; at < bytes.size(); at += slice) {
+        stop.throw_if_requested();
+        const std::size_t bad = find_invalid_utf8_range(bytes, at, at + slice);
+        if (bad != std::string_view::npos) {
+            return bad;
         }
-        p += ascii_run(s, std::min(n, next_check), p);
-        if (p == n) {
-            break;
-        }
-        const std::size_t len = utf8_sequence_length(s, n, p);
-        if (len == 0) {
-            return p;
-        }
-        p += len;
     }
     return std::string_view::npos;
 }
