@@ -287,6 +287,9 @@ private:
 };
 
 constexpr std::size_t default_min_parallel_size = std::size_t{256} << 10;
+// How much a thread counts between two looks at the stop signal: well under a
+// millisecond at the kernel's speed, a few at the empty needle's.
+constexpr std::size_t stop_poll_bytes = std::size_t{4} << 20;
 
 // Checks, then counts, [begin, end) in cache-sized blocks.
 checked_count count_checked_range(std::string_view text, std::string_view needle,
@@ -346,11 +349,10 @@ std::size_t count_sequential(std::string_view text, std::string_view needle) {
 
 std::size_t count_sequential(std::string_view text, std::string_view needle,
                              const stop_signal& stop) {
-    constexpr std::size_t block = std::size_t{16} << 20; // about a millisecond of work
     std::size_t total = 0;
-    for (std::size_t begin = 0; begin < text.size() || begin == 0; begin += block) {
+    for (std::size_t begin = 0; begin < text.size() || begin == 0; begin += stop_poll_bytes) {
         stop.throw_if_requested();
-        total += count_range(text, needle, begin, std::min(text.size(), begin + block));
+        total += count_range(text, needle, begin, std::min(text.size(), begin + stop_poll_bytes));
         if (text.empty()) {
             break;
         }
@@ -374,8 +376,12 @@ std::size_t count_parallel(std::string_view text, std::string_view needle,
         return tbb::parallel_reduce(
             text_range(text, grain), std::size_t{0},
             [&](const text_range& r, std::size_t acc) {
-                options.stop.throw_if_requested(); // oneTBB cancels the other ranges
-                return acc + count_range(text, needle, r.begin(), r.end());
+                // Polled every few megabytes: a throw makes oneTBB cancel the other ranges.
+                for (std::size_t at = r.begin(); at < r.end(); at += stop_poll_bytes) {
+                    options.stop.throw_if_requested();
+                    acc += count_range(text, needle, at, std::min(r.end(), at + stop_poll_bytes));
+                }
+                return acc;
             },
             [](std::size_t a, std::size_t b) { return a + b; });
     });
@@ -383,12 +389,11 @@ std::size_t count_parallel(std::string_view text, std::string_view needle,
 
 checked_count count_sequential_checked(std::string_view text, std::string_view needle,
                                        const stop_signal& stop) {
-    constexpr std::size_t slice = std::size_t{16} << 20;
     checked_count out;
-    for (std::size_t begin = 0; begin < text.size(); begin += slice) {
+    for (std::size_t begin = 0; begin < text.size(); begin += stop_poll_bytes) {
         stop.throw_if_requested();
         out = combine(out, count_checked_range(text, needle, begin,
-                                               std::min(text.size(), begin + slice)));
+                                               std::min(text.size(), begin + stop_poll_bytes)));
         if (out.first_invalid != std::string_view::npos) {
             break;
         }
@@ -411,8 +416,12 @@ checked_count count_parallel_checked(std::string_view text, std::string_view nee
         return tbb::parallel_reduce(
             text_range(text, grain), checked_count{},
             [&](const text_range& r, checked_count acc) {
-                options.stop.throw_if_requested();
-                return combine(acc, count_checked_range(text, needle, r.begin(), r.end()));
+                for (std::size_t at = r.begin(); at < r.end(); at += stop_poll_bytes) {
+                    options.stop.throw_if_requested();
+                    acc = combine(acc, count_checked_range(text, needle, at,
+                                                           std::min(r.end(), at + stop_poll_bytes)));
+                }
+                return acc;
             },
             [](checked_count a, const checked_count& b) { return combine(a, b); });
     });
