@@ -46,5 +46,6 @@ int with_interpreter(const std::function<int()>& body);
 void add_wordcount(CLI::App& app, command_table& commands);
 void add_userids(CLI::App& app, command_table& commands);
 void add_deadlock(CLI::App& app, command_table& commands);
+void add_bench(CLI::App& app, command_table& commands);
 
 } // namespace gil_demo

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
     gil_demo::add_wordcount(app, commands);
     gil_demo::add_userids(app, commands);
     gil_demo::add_deadlock(app, commands);
+    gil_demo::add_bench(app, commands);
 
     try {
         app.parse(argc, argv);

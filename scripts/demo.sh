@@ -12,3 +12,7 @@ gil_demo=build/release/app/gil_demo
 echo
 echo "== gil_demo wordcount --variant all (the guide's corpus: Zen of Python x1000, needle 'is')"
 "$gil_demo" wordcount --variant all
+
+echo
+echo "== gil_demo bench (the guide's benchmark from the embedded host: about 1 s per row)"
+"$gil_demo" bench

@@ -1,0 +1,93 @@
+// app/bench.cpp: `gil_demo bench`, the guide's benchmark table from the embedded host
+#include "commands.hpp"
+#include "progress.hpp"
+
+#include "gilsafe/bench_job.hpp"
+#include "gilsafe/text.hpp"
+
+#include <oneapi/tbb/global_control.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gil_demo {
+namespace {
+
+struct bench_options {
+    std::size_t scale = 1000;
+    std::string needle = "is";
+    std::size_t rounds = 0;
+    std::vector<std::string> variants;
+    int threads = 0;
+    std::string json;
+};
+
+int run_bench(const bench_options& o) {
+    if (gilsafe::find_invalid_utf8(o.needle) != std::string_view::npos) {
+        throw usage_error("--needle is not valid UTF-8");
+    }
+    gilsafe::bench_request request;
+    request.scale = o.scale;
+    request.needle = o.needle;
+    request.policy.rounds = o.rounds;
+    for (const std::string& name : o.variants) {
+        request.variants.push_back(*gilsafe::parse_variant(name));
+    }
+    std::unique_ptr<tbb::global_control> cap;
+    if (o.threads > 0) {
+        cap = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                                    static_cast<std::size_t>(o.threads));
+    }
+    return with_interpreter([&] {
+        gilsafe::bench_report report;
+        {
+            progress shown("benchmarking");
+            report = gilsafe::run_bench(request, [&](gilsafe::variant v) {
+                shown.set_label(std::string("benchmarking ") + gilsafe::bench_name(v));
+            });
+        }
+        std::printf("corpus: Zen of Python x%zu, %zu bytes; needle \"%s\": %zu per call\n",
+                    report.scale, report.bytes, report.needle.c_str(), report.count);
+        std::fputs(gilsafe::bench_table(report.results).c_str(), stdout);
+        if (!o.json.empty()) {
+            const std::string json =
+                gilsafe::to_bench_json(report, request.policy, static_cast<std::size_t>(o.threads));
+            std::ofstream out(o.json, std::ios::binary | std::ios::trunc);
+            if (!out || !out.write(json.data(), static_cast<std::streamsize>(json.size())) ||
+                !out.flush()) {
+                throw std::runtime_error("cannot write '" + o.json + "'");
+            }
+            std::printf("wrote %s\n", o.json.c_str());
+        }
+        return exit_success;
+    });
+}
+
+} // namespace
+
+void add_bench(CLI::App& app, command_table& commands) {
+    auto o = std::make_shared<bench_options>();
+    CLI::App* sub = app.add_subcommand(
+        "bench",
+        "Time the guide's four word counts on its corpus; print pytest-benchmark's table.");
+    sub->add_option("--scale", o->scale,
+                    "repetitions of the corpus (a newline + the Zen of Python)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))
+        ->capture_default_str();
+    sub->add_option("--needle", o->needle, "the word to count")->capture_default_str();
+    sub->add_option("--rounds", o->rounds,
+                    "timed rounds per row (default: about 1 s per row, at least 5 rounds)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
+    sub->add_option("--variant", o->variants, "a row to measure (repeatable; default: all four)")
+        ->check(CLI::IsMember({"parallel", "sequential", "sequential-threads", "python"}));
+    sub->add_option("--threads", o->threads, "cap oneTBB at N threads (default: all cores)")
+        ->check(CLI::Range(1, 4096));
+    sub->add_option("--json", o->json,
+                    "also write the results in pytest-benchmark's JSON layout to FILE");
+    commands.add(sub, [o] { return run_bench(*o); });
+}
+
+} // namespace gil_demo
