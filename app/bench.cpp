@@ -5,7 +5,6 @@
 #include "gilsafe/bench_job.hpp"
 #include "gilsafe/text.hpp"
 
-#include <oneapi/tbb/global_control.h>
 
 #include <cstdio>
 #include <fstream>
@@ -36,11 +35,7 @@ int run_bench(const bench_options& o) {
     for (const std::string& name : o.variants) {
         request.variants.push_back(*gilsafe::parse_variant(name));
     }
-    std::unique_ptr<tbb::global_control> cap;
-    if (o.threads > 0) {
-        cap = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
-                                                    static_cast<std::size_t>(o.threads));
-    }
+    const auto cap = cap_threads(o.threads);
     return with_interpreter([&] {
         gilsafe::bench_report report;
         {

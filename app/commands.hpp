@@ -2,8 +2,10 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <oneapi/tbb/global_control.h>
 
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -31,6 +33,9 @@ public:
 private:
     std::function<int()> chosen_;
 };
+
+/// Caps oneTBB at `threads` threads while the result lives (`--threads N`); 0: no cap.
+std::unique_ptr<tbb::global_control> cap_threads(int threads);
 
 /// `msg` on one line: newlines (from a Python traceback, say) become " | ".
 std::string one_line(const std::string& msg);

@@ -14,6 +14,14 @@
 
 namespace gil_demo {
 
+std::unique_ptr<tbb::global_control> cap_threads(int threads) {
+    if (threads <= 0) {
+        return nullptr;
+    }
+    return std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                                 static_cast<std::size_t>(threads));
+}
+
 std::string one_line(const std::string& msg) {
     std::string out;
     for (const char c : msg) {

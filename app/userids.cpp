@@ -5,7 +5,6 @@
 #include "gilsafe/bindings.hpp"
 #include "gilsafe/userids_job.hpp"
 
-#include <oneapi/tbb/global_control.h>
 #include <pybind11/embed.h>
 
 #include <cstdio>
@@ -33,11 +32,7 @@ int run_userids(const userids_options& o) {
     }
     request.options.strategy = o.strategy == "per-item" ? gilsafe::acquire_strategy::per_item
                                                         : gilsafe::acquire_strategy::per_chunk;
-    std::unique_ptr<tbb::global_control> cap;
-    if (o.threads > 0) {
-        cap = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
-                                                    static_cast<std::size_t>(o.threads));
-    }
+    const auto cap = cap_threads(o.threads);
     return with_interpreter([&] {
         gilsafe::userids_report report;
         try {

@@ -5,7 +5,6 @@
 #include "gilsafe/text.hpp"
 #include "gilsafe/wordcount_job.hpp"
 
-#include <oneapi/tbb/global_control.h>
 
 #include <cstdio>
 #include <memory>
@@ -38,11 +37,7 @@ int run_wordcount(const wordcount_options& o, bool file_given) {
     } else {
         variants.push_back(*gilsafe::parse_variant(o.variant));
     }
-    std::unique_ptr<tbb::global_control> cap;
-    if (o.threads > 0) {
-        cap = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
-                                                    static_cast<std::size_t>(o.threads));
-    }
+    const auto cap = cap_threads(o.threads);
     gilsafe::text t = file_given ? gilsafe::text::open(o.file)
                                  : gilsafe::text::from_string(
                                        gilsafe::zen_corpus(o.scale),
