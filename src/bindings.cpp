@@ -47,17 +47,33 @@ std::size_t interruptible(Count&& count) {
     }
 }
 
-std::size_t search_parallel(std::string_view contents, std::string_view needle) {
+// The str's UTF-8, without a copy: CPython keeps it inside the str (for an ASCII str it
+// is the str's own data). A str with a lone surrogate has no UTF-8: Python's
+// UnicodeEncodeError says so, naming the character and its position.
+std::string_view utf8_of(const py::str& s) {
+    py::ssize_t size = 0;
+    const char* data = PyUnicode_AsUTF8AndSize(s.ptr(), &size);
+    if (data == nullptr) {
+        throw py::error_already_set();
+    }
+    return {data, static_cast<std::size_t>(size)};
+}
+
+std::size_t search_parallel(const py::str& contents, const py::str& needle) {
+    const std::string_view text = utf8_of(contents);
+    const std::string_view word = utf8_of(needle);
     return interruptible([&](const stop_signal& stop) {
         parallel_options options;
         options.stop = stop;
-        return count_parallel(contents, needle, options);
+        return count_parallel(text, word, options);
     });
 }
 
-std::size_t search_sequential(std::string_view contents, std::string_view needle) {
+std::size_t search_sequential(const py::str& contents, const py::str& needle) {
+    const std::string_view text = utf8_of(contents);
+    const std::string_view word = utf8_of(needle);
     return interruptible(
-        [&](const stop_signal& stop) { return count_sequential(contents, needle, stop); });
+        [&](const stop_signal& stop) { return count_sequential(text, word, stop); });
 }
 
 // Runs one compiled-in Python source file inside the module's namespace.
@@ -73,7 +89,7 @@ void exec_source(py::module_& m, std::string_view source, const char* filename) 
 } // namespace
 
 void bind_word_count(py::module_& m) {
-    // The str arguments are converted (zero-copy views of their UTF-8) with the GIL held;
+    // The str arguments are viewed (zero-copy, their UTF-8) with the GIL held;
     // `interruptible` releases it around the count and takes it back before returning.
     // The views stay valid: the caller's str objects live for the whole call.
     m.def("search", &search_parallel, py::arg("contents"), py::arg("needle"),

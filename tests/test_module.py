@@ -84,6 +84,16 @@ def test_wrong_argument_types_raise_type_error():
             getattr(word_count, name)(1, "is")
         with pytest.raises(TypeError):
             getattr(word_count, name)("is", None)
+        with pytest.raises(TypeError):
+            getattr(word_count, name)(b"is is", "is")
+
+
+def test_a_lone_surrogate_is_a_unicode_encode_error():
+    for name in CPP_FUNCTIONS:
+        with pytest.raises(UnicodeEncodeError, match="surrogates not allowed"):
+            getattr(word_count, name)("is \ud800 is", "is")
+        with pytest.raises(UnicodeEncodeError):
+            getattr(word_count, name)("is", "\udfff")
 
 
 # --- the guide's corpus and snippet ----------------------------------------------------
