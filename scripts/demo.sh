@@ -14,5 +14,13 @@ echo "== gil_demo wordcount --variant all (the guide's corpus: Zen of Python x10
 "$gil_demo" wordcount --variant all
 
 echo
+echo "== gil_demo userids (the guide's UserID example: GIL released, taken back by each worker)"
+"$gil_demo" userids
+
+echo
+echo "== gil_demo deadlock (the deadlock the guide warns about, in a watched child process)"
+"$gil_demo" deadlock
+
+echo
 echo "== gil_demo bench (the guide's benchmark from the embedded host: about 1 s per row)"
 "$gil_demo" bench
