@@ -10,6 +10,7 @@ packages=(
   python3-pytest python3-pytest-benchmark python3-matplotlib
   util-linux procps time
   clang libclang-rt-14-dev
+  python3.11-dbg libpython3.11-dbg
 )
 
 missing=()

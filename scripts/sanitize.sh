@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# scripts/sanitize.sh: the suites under sanitizers, as CI runs them.
+# scripts/sanitize.sh [PRESET...]: the suites in checking builds, as CI runs them.
 #   asan  (default): every test, built with AddressSanitizer + UndefinedBehaviorSanitizer
 #   tsan           : the pure C++ engine tests, built with ThreadSanitizer
-# Suppressions and options live in tests/sanitizers/ and are compiled into the programs.
+#   pydebug        : every test against Debian's debug CPython (python3.11-dbg), whose
+#                    assertions catch Python API calls made without the GIL
+# Sanitizer suppressions and options live in tests/sanitizers/ and are compiled into the
+# programs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
