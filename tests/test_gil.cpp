@@ -112,6 +112,18 @@ TEST(Guard, EnteringTheParallelRegionWithTheGilHeldThrowsAtOnce) {
     }
 }
 
+// The test builds turn every refcount change made without the GIL into an exception: a
+// py::object copied by a oneTBB body (the trap) would fail loudly, not race silently.
+TEST(Guard, CopyingAPythonObjectWithoutTheGilThrowsInTestBuilds) {
+#ifdef PYBIND11_ASSERT_GIL_HELD_INCREF_DECREF
+    const py::object value = py::int_(12345);
+    const py::gil_scoped_release released;
+    EXPECT_THROW({ const py::object copy = value; }, std::runtime_error);
+#else
+    GTEST_SKIP() << "built without PYBIND11_ASSERT_GIL_HELD_INCREF_DECREF";
+#endif
+}
+
 TEST(Guard, ReleasedGilIsSeenAsReleased) {
     const py::gil_scoped_release released;
     EXPECT_FALSE(gilsafe::gil_held_by_this_thread());
