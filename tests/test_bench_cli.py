@@ -1,7 +1,6 @@
 """tests/test_bench_cli.py: `gil_demo bench`: its table is pytest-benchmark's, its JSON is read by `compare`."""
 
 import functools
-import importlib.util
 import json
 import os
 import pathlib
@@ -28,15 +27,7 @@ ALL_ROWS = [
 COLUMNS = ["min", "max", "mean", "stddev", "median", "iqr", "outliers", "ops", "rounds", "iterations"]
 
 
-def _load_reference():
-    path = ROOT / "python" / "word_count" / "_reference.py"
-    spec = importlib.util.spec_from_file_location("word_count_reference", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.search_py
-
-
-search_py = _load_reference()
+from reference import search_py  # noqa: E402  (tests/ is on sys.path under pytest)
 
 
 def bench(*args, cwd=None):

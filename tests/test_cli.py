@@ -1,6 +1,5 @@
 """tests/test_cli.py: gil_demo wordcount from the outside: output, JSON, exit codes, errors."""
 
-import importlib.util
 import json
 import os
 import pathlib
@@ -14,15 +13,7 @@ GIL_DEMO = os.environ.get("GIL_DEMO", str(ROOT / "build" / "release" / "app" / "
 VARIANTS = ["parallel", "sequential", "sequential-threads", "python"]
 
 
-def _load_reference():
-    path = ROOT / "python" / "word_count" / "_reference.py"
-    spec = importlib.util.spec_from_file_location("word_count_reference", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.search_py
-
-
-search_py = _load_reference()
+from reference import search_py  # noqa: E402  (tests/ is on sys.path under pytest)
 
 
 def run(*args, stdin=None, user=None, timeout=120):
