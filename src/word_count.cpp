@@ -171,7 +171,7 @@ __attribute__((target("avx2"))) std::uint32_t nonzero_mask(__m256i v) {
 
 __attribute__((target("avx2,bmi,popcnt"))) std::size_t
 count_words_avx2(const byte* s, std::size_t n, const byte* needle, std::size_t m,
-                 std::size_t begin, std::size_t end) {
+                 std::size_t begin, std::size_t end, bool* all_ascii) {
     constexpr std::size_t width = 32;
     std::size_t total = 0;
     std::size_t p = begin;
@@ -179,6 +179,9 @@ count_words_avx2(const byte* s, std::size_t n, const byte* needle, std::size_t m
         total += word_at(s, n, needle, m, 0) ? 1U : 0U;
         p = 1;
     }
+    // The bytes the vector loop loads anyway, OR-ed together: their top bits say for free
+    // whether [begin, end) is plain ASCII (then it is valid UTF-8 with no further check).
+    __m256i seen = _mm256_setzero_si256();
     // A block tests positions p..p+31 and reads bytes p-1 .. p+m+31.
     if (n >= m + width) {
         const avx2_classifier cls;
@@ -188,6 +191,7 @@ count_words_avx2(const byte* s, std::size_t n, const byte* needle, std::size_t m
             const auto* at = s + p;
             const __m256i v_first = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
             const __m256i v_last = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at + m - 1));
+            seen = _mm256_or_si256(seen, v_first);
             const __m256i eq = _mm256_and_si256(_mm256_cmpeq_epi8(v_first, first),
                                                 _mm256_cmpeq_epi8(v_last, last));
             auto candidates = static_cast<std::uint32_t>(_mm256_movemask_epi8(eq));
@@ -215,6 +219,16 @@ count_words_avx2(const byte* s, std::size_t n, const byte* needle, std::size_t m
             }
         }
     }
+    if (all_ascii != nullptr) {
+        bool ascii = _mm256_movemask_epi8(seen) == 0;
+        for (std::size_t i = begin; ascii && i < std::min(end, begin + 1); ++i) {
+            ascii = s[i] < 0x80; // position 0, tested before the loop
+        }
+        for (std::size_t i = p; ascii && i < end; ++i) {
+            ascii = s[i] < 0x80; // the tail the loop did not load
+        }
+        *all_ascii = ascii;
+    }
     if (p < end) {
         total += count_words_scalar(s, n, needle, m, p, end);
     }
@@ -229,11 +243,13 @@ bool cpu_has_avx2() {
 
 #endif // GILSAFE_HAVE_AVX2_KERNEL
 
+// Counts; when `all_ascii` is given, the AVX2 kernel also says whether [begin, end) is
+// plain ASCII (other kernels leave it false: not known).
 std::size_t count_words(const byte* s, std::size_t n, const byte* needle, std::size_t m,
-                        std::size_t begin, std::size_t end) {
+                        std::size_t begin, std::size_t end, bool* all_ascii = nullptr) {
 #ifdef GILSAFE_HAVE_AVX2_KERNEL
     if (cpu_has_avx2()) {
-        return count_words_avx2(s, n, needle, m, begin, end);
+        return count_words_avx2(s, n, needle, m, begin, end, all_ascii);
     }
 #endif
     return count_words_scalar(s, n, needle, m, begin, end);
@@ -291,19 +307,27 @@ constexpr std::size_t default_min_parallel_size = std::size_t{256} << 10;
 // millisecond at the kernel's speed, a few at the empty needle's.
 constexpr std::size_t stop_poll_bytes = std::size_t{4} << 20;
 
-// Checks, then counts, [begin, end) in cache-sized blocks.
+std::size_t count_range_reporting_ascii(std::string_view text, std::string_view needle,
+                                        std::size_t begin, std::size_t end, bool& all_ascii);
+
+// Counts, then checks, [begin, end) in cache-sized blocks: the check reads the block from
+// cache, and a block the kernel saw to be plain ASCII needs no check at all.
 checked_count count_checked_range(std::string_view text, std::string_view needle,
                                   std::size_t begin, std::size_t end) {
     constexpr std::size_t block = std::size_t{64} << 10; // comfortably inside L2
     checked_count out;
     for (std::size_t at = begin; at < end; at += block) {
         const std::size_t stop = std::min(end, at + block);
-        const std::size_t bad = find_invalid_utf8_range(text, at, stop);
-        if (bad != std::string_view::npos) {
-            out.first_invalid = bad;
-            return out;
+        bool all_ascii = false;
+        const std::size_t count = count_range_reporting_ascii(text, needle, at, stop, all_ascii);
+        if (!all_ascii) {
+            const std::size_t bad = find_invalid_utf8_range(text, at, stop);
+            if (bad != std::string_view::npos) {
+                out.first_invalid = bad;
+                return out;
+            }
         }
-        out.count += count_range(text, needle, at, stop);
+        out.count += count;
     }
     if (begin == end) {
         out.count = count_range(text, needle, begin, end);
@@ -328,6 +352,24 @@ bool needle_has_separator(std::string_view needle) {
     }
     return false;
 }
+
+namespace {
+
+// count_range, and whether the kernel saw [begin, end) to be plain ASCII.
+std::size_t count_range_reporting_ascii(std::string_view text, std::string_view needle,
+                                        std::size_t begin, std::size_t end, bool& all_ascii) {
+    all_ascii = false;
+    const std::size_t n = text.size();
+    end = std::min(end, n);
+    begin = std::min(begin, end);
+    if (needle.empty() || needle.size() > n || needle_has_separator(needle)) {
+        return count_range(text, needle, begin, end);
+    }
+    return count_words(bytes_of(text), n, bytes_of(needle), needle.size(), begin, end,
+                       &all_ascii);
+}
+
+} // namespace
 
 std::size_t count_range(std::string_view text, std::string_view needle, std::size_t begin,
                         std::size_t end) {
