@@ -402,31 +402,52 @@ std::size_t count_sequential(std::string_view text, std::string_view needle,
     return total;
 }
 
-std::size_t count_parallel(std::string_view text, std::string_view needle,
-                           const parallel_options& options) {
-    const std::size_t n = text.size();
+namespace {
+
+// The grain of a parallel count of `n` bytes, or 0 when it is better done on this thread.
+std::size_t parallel_grain(std::size_t n, const parallel_options& options) {
     const std::size_t min_size =
         options.min_parallel_size != 0 ? options.min_parallel_size : default_min_parallel_size;
     const std::size_t concurrency = usable_threads();
-    if (n < min_size || concurrency < 2 || (!needle.empty() && needle_has_separator(needle))) {
-        return count_sequential(text, needle, options.stop);
+    if (n < min_size || concurrency < 2) {
+        return 0;
     }
     // A few tasks per thread balance the load without paying for many tiny ones.
-    const std::size_t grain =
-        options.grain != 0 ? options.grain : std::max<std::size_t>(n / (concurrency * 8), 64 << 10);
+    return options.grain != 0 ? options.grain
+                              : std::max<std::size_t>(n / (concurrency * 8), 64 << 10);
+}
+
+// parallel_reduce of `count(begin, end)` over separator-aligned ranges, each counted in
+// slices with the stop signal polled in between (a throw makes oneTBB cancel the rest).
+template <class Result, class Count, class Combine>
+Result parallel_fold(std::string_view text, std::size_t grain, const stop_signal& stop,
+                     Count count, Combine combine) {
     return tbb::this_task_arena::isolate([&] {
         return tbb::parallel_reduce(
-            text_range(text, grain), std::size_t{0},
-            [&](const text_range& r, std::size_t acc) {
-                // Polled every few megabytes: a throw makes oneTBB cancel the other ranges.
+            text_range(text, grain), Result{},
+            [&](const text_range& r, Result acc) {
                 for (std::size_t at = r.begin(); at < r.end(); at += stop_poll_bytes) {
-                    options.stop.throw_if_requested();
-                    acc += count_range(text, needle, at, std::min(r.end(), at + stop_poll_bytes));
+                    stop.throw_if_requested();
+                    acc = combine(acc, count(at, std::min(r.end(), at + stop_poll_bytes)));
                 }
                 return acc;
             },
-            [](std::size_t a, std::size_t b) { return a + b; });
+            combine);
     });
+}
+
+} // namespace
+
+std::size_t count_parallel(std::string_view text, std::string_view needle,
+                           const parallel_options& options) {
+    const std::size_t grain = parallel_grain(text.size(), options);
+    if (grain == 0 || (!needle.empty() && needle_has_separator(needle))) {
+        return count_sequential(text, needle, options.stop);
+    }
+    return parallel_fold<std::size_t>(
+        text, grain, options.stop,
+        [&](std::size_t begin, std::size_t end) { return count_range(text, needle, begin, end); },
+        [](std::size_t a, std::size_t b) { return a + b; });
 }
 
 checked_count count_sequential_checked(std::string_view text, std::string_view needle,
@@ -445,28 +466,16 @@ checked_count count_sequential_checked(std::string_view text, std::string_view n
 
 checked_count count_parallel_checked(std::string_view text, std::string_view needle,
                                      const parallel_options& options) {
-    const std::size_t n = text.size();
-    const std::size_t min_size =
-        options.min_parallel_size != 0 ? options.min_parallel_size : default_min_parallel_size;
-    const std::size_t concurrency = usable_threads();
-    if (n < min_size || concurrency < 2) {
+    const std::size_t grain = parallel_grain(text.size(), options);
+    if (grain == 0) {
         return count_sequential_checked(text, needle, options.stop);
     }
-    const std::size_t grain =
-        options.grain != 0 ? options.grain : std::max<std::size_t>(n / (concurrency * 8), 64 << 10);
-    return tbb::this_task_arena::isolate([&] {
-        return tbb::parallel_reduce(
-            text_range(text, grain), checked_count{},
-            [&](const text_range& r, checked_count acc) {
-                for (std::size_t at = r.begin(); at < r.end(); at += stop_poll_bytes) {
-                    options.stop.throw_if_requested();
-                    acc = combine(acc, count_checked_range(text, needle, at,
-                                                           std::min(r.end(), at + stop_poll_bytes)));
-                }
-                return acc;
-            },
-            [](checked_count a, const checked_count& b) { return combine(a, b); });
-    });
+    return parallel_fold<checked_count>(
+        text, grain, options.stop,
+        [&](std::size_t begin, std::size_t end) {
+            return count_checked_range(text, needle, begin, end);
+        },
+        [](checked_count a, const checked_count& b) { return combine(a, b); });
 }
 
 std::size_t count_naive(std::string_view text, std::string_view needle) {
