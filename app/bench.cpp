@@ -2,9 +2,9 @@
 #include "commands.hpp"
 #include "progress.hpp"
 
-#include "gilsafe/bench_job.hpp"
-#include "gilsafe/text.hpp"
+#include "bench_run.hpp"
 
+#include "gilsafe/text.hpp"
 
 #include <cstdio>
 #include <fstream>
@@ -28,28 +28,28 @@ int run_bench(const bench_options& o) {
     if (gilsafe::find_invalid_utf8(o.needle) != std::string_view::npos) {
         throw usage_error("--needle is not valid UTF-8");
     }
-    gilsafe::bench_request request;
+    bench_request request;
     request.scale = o.scale;
     request.needle = o.needle;
     request.policy.rounds = o.rounds;
     for (const std::string& name : o.variants) {
-        request.variants.push_back(*gilsafe::parse_variant(name));
+        request.variants.push_back(*parse_variant(name));
     }
     const auto cap = cap_threads(o.threads);
     return with_interpreter([&] {
-        gilsafe::bench_report report;
+        bench_report report;
         {
             progress shown("benchmarking");
-            report = gilsafe::run_bench(request, [&](gilsafe::variant v) {
-                shown.set_label(std::string("benchmarking ") + gilsafe::bench_name(v));
+            report = gil_demo::run_bench(request, [&](variant v) {
+                shown.set_label(std::string("benchmarking ") + info(v).bench_name);
             });
         }
         std::printf("corpus: Zen of Python x%zu, %zu bytes; needle \"%s\": %zu per call\n",
                     report.scale, report.bytes, report.needle.c_str(), report.count);
-        std::fputs(gilsafe::bench_table(report.results).c_str(), stdout);
+        std::fputs(bench_table(report.results).c_str(), stdout);
         if (!o.json.empty()) {
             const std::string json =
-                gilsafe::to_bench_json(report, request.policy, static_cast<std::size_t>(o.threads));
+                to_bench_json(report, request.policy, static_cast<std::size_t>(o.threads));
             std::ofstream out(o.json, std::ios::binary | std::ios::trunc);
             if (!out || !out.write(json.data(), static_cast<std::streamsize>(json.size())) ||
                 !out.flush()) {
@@ -77,9 +77,8 @@ void add_bench(CLI::App& app, command_table& commands) {
                     "timed rounds per row (default: about 1 s per row, at least 5 rounds)")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
     sub->add_option("--variant", o->variants, "a row to measure (repeatable; default: all four)")
-        ->check(CLI::IsMember({"parallel", "sequential", "sequential-threads", "python"}));
-    sub->add_option("--threads", o->threads, "cap oneTBB at N threads (default: all cores)")
-        ->check(CLI::Range(1, 4096));
+        ->check(CLI::IsMember(variant_names()));
+    add_threads_option(sub, o->threads);
     sub->add_option("--json", o->json,
                     "also write the results in pytest-benchmark's JSON layout to FILE");
     commands.add(sub, [o] { return run_bench(*o); });

@@ -1,8 +1,9 @@
 // app/commands.hpp: the subcommands' registration and the CLI's exit codes
 #pragma once
 
+#include "threads.hpp"
+
 #include <CLI/CLI.hpp>
-#include <oneapi/tbb/global_control.h>
 
 #include <functional>
 #include <memory>
@@ -34,8 +35,8 @@ private:
     std::function<int()> chosen_;
 };
 
-/// Caps oneTBB at `threads` threads while the result lives (`--threads N`); 0: no cap.
-std::unique_ptr<tbb::global_control> cap_threads(int threads);
+/// Adds `--threads N` (1 to 4096; default: all cores) to `sub`; cap_threads applies it.
+void add_threads_option(CLI::App* sub, int& threads);
 
 /// `msg` on one line: newlines (from a Python traceback, say) become " | ".
 std::string one_line(const std::string& msg);

@@ -1,7 +1,7 @@
 // app/common.cpp: helpers shared by the subcommands
 #include "commands.hpp"
 
-#include "gilsafe/bindings.hpp"
+#include "gilsafe/gil.hpp"
 #include "gilsafe/interrupt.hpp"
 
 #include <pybind11/embed.h>
@@ -14,12 +14,9 @@
 
 namespace gil_demo {
 
-std::unique_ptr<tbb::global_control> cap_threads(int threads) {
-    if (threads <= 0) {
-        return nullptr;
-    }
-    return std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
-                                                 static_cast<std::size_t>(threads));
+void add_threads_option(CLI::App* sub, int& threads) {
+    sub->add_option("--threads", threads, "cap oneTBB at N threads (default: all cores)")
+        ->check(CLI::Range(1, 4096));
 }
 
 std::string one_line(const std::string& msg) {

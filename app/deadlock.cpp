@@ -1,9 +1,10 @@
 // app/deadlock.cpp: `gil_demo deadlock`: the guide's deadlock in a watched child, then the fix
 #include "commands.hpp"
 
-#include "gilsafe/deadlock_demo.hpp"
+#include "deadlock_demo.hpp"
+#include "watchdog.hpp"
+
 #include "gilsafe/gil.hpp"
-#include "gilsafe/watchdog.hpp"
 
 #include <unistd.h>
 
@@ -29,13 +30,13 @@ std::string self_path() {
 }
 
 int run_child(const std::string& which) {
-    gilsafe::die_with_parent();
+    die_with_parent();
     return with_interpreter([&] {
         if (which == "wrong") {
-            gilsafe::run_wrong_pattern();
+            run_wrong_pattern();
             return exit_failure; // reached only if it did not deadlock
         }
-        return gilsafe::run_right_pattern() == 2 ? exit_success : exit_failure;
+        return run_right_pattern() == 2 ? exit_success : exit_failure;
     });
 }
 
@@ -76,8 +77,8 @@ int run_deadlock(const deadlock_options& o) {
                 "%.1f s deadline)\n",
                 o.timeout);
     std::fflush(stdout);
-    const gilsafe::child_outcome wrong =
-        gilsafe::run_with_watchdog({self, "deadlock", "--child", "wrong"}, timeout);
+    const child_outcome wrong =
+        run_with_watchdog({self, "deadlock", "--child", "wrong"}, timeout);
     print_indented(wrong.output);
     const bool entered = wrong.output.find("wrong: the main thread holds") != std::string::npos;
     if (wrong.timed_out && entered && !wrong.group_left_running) {
@@ -97,8 +98,8 @@ int run_deadlock(const deadlock_options& o) {
 
     std::printf("3. The right pattern: GIL released around the parallel region (child process)\n");
     std::fflush(stdout);
-    const gilsafe::child_outcome right =
-        gilsafe::run_with_watchdog({self, "deadlock", "--child", "right"}, timeout);
+    const child_outcome right =
+        run_with_watchdog({self, "deadlock", "--child", "right"}, timeout);
     print_indented(right.output);
     if (!right.timed_out && right.exit_code == 0) {
         std::printf("   finished in %.3f s: no deadlock\n", right.seconds);

@@ -2,8 +2,9 @@
 #include "commands.hpp"
 #include "progress.hpp"
 
-#include "gilsafe/bindings.hpp"
-#include "gilsafe/userids_job.hpp"
+#include "userids_job.hpp"
+
+#include "gilsafe/gil.hpp"
 
 #include <pybind11/embed.h>
 
@@ -24,7 +25,7 @@ struct userids_options {
 };
 
 int run_userids(const userids_options& o) {
-    gilsafe::userids_request request;
+    userids_request request;
     request.count = o.count;
     request.threshold = o.threshold;
     if (o.has_predicate) {
@@ -34,11 +35,11 @@ int run_userids(const userids_options& o) {
                                                         : gilsafe::acquire_strategy::per_chunk;
     const auto cap = cap_threads(o.threads);
     return with_interpreter([&] {
-        gilsafe::userids_report report;
+        userids_report report;
         try {
             const progress shown("evaluating " + std::to_string(request.count) + " predicates");
-            report = gilsafe::run_userids(request);
-        } catch (const gilsafe::predicate_syntax_error& e) {
+            report = gil_demo::run_userids(request);
+        } catch (const predicate_syntax_error& e) {
             throw usage_error(e.what());
         } catch (const pybind11::error_already_set& e) {
             if (e.matches(PyExc_KeyboardInterrupt)) {
@@ -47,7 +48,7 @@ int run_userids(const userids_options& o) {
             throw std::runtime_error("predicate raised " + gilsafe::python_error_message(e));
         }
         const std::string out =
-            o.json ? gilsafe::to_json(report) + "\n" : gilsafe::to_text(report);
+            o.json ? to_json(report) + "\n" : to_text(report);
         std::fputs(out.c_str(), stdout);
         return exit_success;
     });
@@ -61,7 +62,7 @@ void add_userids(CLI::App& app, command_table& commands) {
         "userids", "Evaluate a predicate over UserID objects on oneTBB's threads, each taking "
                    "the GIL back, after the caller released it (the guide's no-deadlock pattern).");
     sub->add_option("--count", o->count, "number of UserID objects (ids 0..N-1)")
-        ->check(CLI::Range(std::int64_t{0}, gilsafe::max_userids))
+        ->check(CLI::Range(std::int64_t{0}, max_userids))
         ->capture_default_str();
     sub->add_option("--threshold", o->threshold, "the guide's predicate is id > THRESHOLD")
         ->capture_default_str();
@@ -72,8 +73,7 @@ void add_userids(CLI::App& app, command_table& commands) {
                     "per-item: one GIL acquire per object (the guide's); per-chunk: one per chunk")
         ->check(CLI::IsMember({"per-item", "per-chunk"}))
         ->capture_default_str();
-    sub->add_option("--threads", o->threads, "cap oneTBB at N threads (default: all cores)")
-        ->check(CLI::Range(1, 4096));
+    add_threads_option(sub, o->threads);
     sub->add_flag("--json", o->json,
                   "print {total, allowed, allowed_ids, threads_used, strategy, seconds}");
     commands.add(sub, [o, predicate] {

@@ -2,9 +2,10 @@
 #include "commands.hpp"
 #include "progress.hpp"
 
-#include "gilsafe/text.hpp"
-#include "gilsafe/wordcount_job.hpp"
+#include "corpus.hpp"
+#include "wordcount_job.hpp"
 
+#include "gilsafe/text.hpp"
 
 #include <cstdio>
 #include <memory>
@@ -13,6 +14,13 @@
 
 namespace gil_demo {
 namespace {
+
+// --variant: one of the table's names, or all of them.
+std::vector<std::string> variant_choices() {
+    std::vector<std::string> names = variant_names();
+    names.emplace_back("all");
+    return names;
+}
 
 struct wordcount_options {
     std::string file;
@@ -31,32 +39,32 @@ int run_wordcount(const wordcount_options& o, bool file_given) {
     if (gilsafe::find_invalid_utf8(o.needle) != std::string_view::npos) {
         throw usage_error("NEEDLE is not valid UTF-8");
     }
-    std::vector<gilsafe::variant> variants;
+    std::vector<variant> variants;
     if (o.variant == "all") {
-        variants = gilsafe::all_variants();
+        variants = all_variants();
     } else {
-        variants.push_back(*gilsafe::parse_variant(o.variant));
+        variants.push_back(*parse_variant(o.variant));
     }
     const auto cap = cap_threads(o.threads);
     gilsafe::text t = file_given ? gilsafe::text::open(o.file)
                                  : gilsafe::text::from_string(
-                                       gilsafe::zen_corpus(o.scale),
+                                       zen_corpus(o.scale),
                                        "(built-in: Zen of Python x" + std::to_string(o.scale) + ")");
     // Everything that may take long runs with the interpreter up: its SIGINT handler is
     // installed first, ours in front of it (see with_interpreter).
     return with_interpreter([&] {
         const std::string what = "'" + t.name() + "' (" + std::to_string(t.view().size()) + " bytes)";
-        gilsafe::wordcount_report report;
+        wordcount_report report;
         {
             progress shown("mapping " + what);
             t.prefault(gilsafe::stop_on_sigint());
-            report = gilsafe::run_wordcount(t, o.needle, variants, [&](gilsafe::variant v) {
+            report = run_wordcount(t, o.needle, variants, [&](variant v) {
                 shown.set_label(std::string("counting ") + what + ", variant " +
-                                gilsafe::variant_name(v));
+                                info(v).name);
             });
         }
         const std::string out =
-            o.json ? gilsafe::to_json(report) + "\n" : gilsafe::to_table(report);
+            o.json ? to_json(report) + "\n" : to_table(report);
         std::fputs(out.c_str(), stdout);
         if (!report.agree) {
             std::fprintf(stderr, "gil_demo: the variants disagree on '%s'\n", t.name().c_str());
@@ -77,10 +85,9 @@ void add_wordcount(CLI::App& app, command_table& commands) {
                                  "Without it: the built-in corpus (the guide's benchmark text)");
     sub->add_option("NEEDLE", o->needle, "the word to count")->capture_default_str();
     sub->add_option("--variant", o->variant, "which counter to run")
-        ->check(CLI::IsMember({"parallel", "sequential", "sequential-threads", "python", "all"}))
+        ->check(CLI::IsMember(variant_choices()))
         ->capture_default_str();
-    sub->add_option("--threads", o->threads, "cap oneTBB at N threads (default: all cores)")
-        ->check(CLI::Range(1, 4096));
+    add_threads_option(sub, o->threads);
     auto* scale = sub->add_option("--scale", o->scale,
                     "repetitions of the built-in corpus (only without FILE)")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))

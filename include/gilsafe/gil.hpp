@@ -1,6 +1,7 @@
 // include/gilsafe/gil.hpp: parallel work over Python objects without deadlocks or refcount races
 #pragma once
 
+#include "gilsafe/errors.hpp"
 #include "gilsafe/interrupt.hpp"
 
 #include <pybind11/pybind11.h>
@@ -8,24 +9,20 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace gilsafe {
-
-/// Thrown when a parallel region whose workers need the GIL is entered by a thread that
-/// holds it: the guide's deadlock, turned into an immediate error.
-class gil_held_error : public std::logic_error {
-public:
-    using std::logic_error::logic_error;
-};
 
 /// True when the calling thread holds the GIL of a running interpreter.
 bool gil_held_by_this_thread();
 
 /// Throws gil_held_error naming `where` if the calling thread holds the GIL.
 void require_gil_released(const char* where);
+
+/// "TypeName: message" of a Python error, on one line (line breaks become spaces).
+/// Needs the GIL.
+std::string python_error_message(const pybind11::error_already_set& e);
 
 /// How workers take the GIL to evaluate a predicate.
 enum class acquire_strategy {

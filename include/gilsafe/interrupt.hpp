@@ -1,17 +1,12 @@
 // include/gilsafe/interrupt.hpp: Ctrl-C as a stop request that long parallel work polls
 #pragma once
 
+#include "gilsafe/errors.hpp"
+
 #include <atomic>
 #include <cstdint>
-#include <stdexcept>
 
 namespace gilsafe {
-
-/// Thrown by a long computation that saw a stop request (Ctrl-C).
-class interrupted : public std::runtime_error {
-public:
-    interrupted() : std::runtime_error("interrupted") {}
-};
 
 /// A request to stop, polled between ranges of work: it is on once `counter` has moved
 /// past the value it had when the work began. Default-constructed: never on.
@@ -22,6 +17,7 @@ struct stop_signal {
     bool requested() const noexcept {
         return counter != nullptr && counter->load(std::memory_order_relaxed) != seen;
     }
+    /// Throws `interrupted` when requested().
     void throw_if_requested() const {
         if (requested()) {
             throw interrupted();

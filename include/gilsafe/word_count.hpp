@@ -13,20 +13,13 @@ namespace gilsafe {
 //     sum(word == needle for line in contents.splitlines() for word in line.split(" "))
 //
 // Lines end at \n, \r, \r\n (one break), \v, \f, \x1c, \x1d, \x1e, U+0085, U+2028 and
-// U+2029; only the space splits words. The text is UTF-8 (validate it first: on invalid
-// UTF-8 the functions below return some count and never read out of bounds).
+// U+2029; only the space splits words. The text is UTF-8 (validate it first, or use the
+// checked counts: on invalid UTF-8 the unchecked ones return some count and never read
+// out of bounds).
 //
 // Every count is a sum over byte positions: a position counts when a field equal to the
 // needle starts there. Whether it does depends only on the bytes around it, so a text
 // may be cut anywhere and the parts' counts add up exactly.
-
-/// True when the needle contains a space or a line break, so it can equal no field.
-bool needle_has_separator(std::string_view needle);
-
-/// Fields equal to `needle` that start at a byte position in [begin, end); position
-/// text.size() (a trailing empty field) belongs to the non-empty range ending there.
-std::size_t count_range(std::string_view text, std::string_view needle, std::size_t begin,
-                        std::size_t end);
 
 /// search_py(text, needle) on the calling thread.
 std::size_t count_sequential(std::string_view text, std::string_view needle);
@@ -35,7 +28,7 @@ std::size_t count_sequential(std::string_view text, std::string_view needle);
 std::size_t count_sequential(std::string_view text, std::string_view needle,
                              const stop_signal& stop);
 
-/// Options of count_parallel; the defaults are what the CLI and the bindings use.
+/// Options of count_parallel; the defaults are what gil_demo and the bindings use.
 struct parallel_options {
     /// Smallest range a task counts alone; 0 picks one from the text size.
     std::size_t grain = 0;
@@ -69,11 +62,7 @@ checked_count count_sequential_checked(std::string_view text, std::string_view n
 checked_count count_parallel_checked(std::string_view text, std::string_view needle,
                                      const parallel_options& options = {});
 
-/// A deliberately simple port of search_py (splits lines, then words, then compares):
-/// the slow reference the fast kernels are tested against.
-std::size_t count_naive(std::string_view text, std::string_view needle);
-
-/// Name of the kernel count_range dispatches to on this CPU ("avx2" or "scalar").
+/// Name of the kernel the counts use on this CPU ("avx2" or "scalar").
 const char* kernel_name();
 
 } // namespace gilsafe

@@ -1,6 +1,7 @@
 """Type stubs of the ``word_count`` package (gilsafe's C++ word count)."""
 
-from typing import Callable, Tuple
+from concurrent.futures import Executor
+from typing import Callable, Optional, Tuple
 
 kernel: str
 """The counting kernel this CPU runs: ``"avx2"`` or ``"scalar"``."""
@@ -21,8 +22,12 @@ def search_py(contents: str, needle: str) -> int:
     """The pure-Python reference: the definition of a correct count."""
 
 def search_twice_with_threads(
-    function: Callable[[str, str], int], contents: str, needle: str
+    function: Callable[[str, str], int],
+    contents: str,
+    needle: str,
+    executor: Optional[Executor] = None,
 ) -> Tuple[int, int]:
-    """Run function(contents, needle) twice at once on two pool threads."""
+    """Run function(contents, needle) twice at once on two pool threads (executor's, or a
+    ThreadPoolExecutor(max_workers=2) made for the call)."""
 
 __all__: list[str]

@@ -5,6 +5,10 @@
 // rejected cleanly (and counting it anyway must stay in bounds: ASan watches); valid
 // UTF-8 must give the same count from count_sequential, count_parallel with tiny ranges,
 // the checked variants, any two-part cut, and the reference below.
+#include "engine/kernels.hpp"
+#include "engine/utf8.hpp"
+#include "naive.hpp"
+
 #include "gilsafe/text.hpp"
 #include "gilsafe/word_count.hpp"
 
@@ -175,13 +179,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t want = reference_count(decode(text), decode(needle));
     expect("count_sequential", gilsafe::count_sequential(text, needle), want);
     expect("count_parallel", gilsafe::count_parallel(text, needle, tiny), want);
-    expect("count_naive", gilsafe::count_naive(text, needle), want);
+    expect("count_naive", gilsafe::testing::count_naive(text, needle), want);
     expect("count_sequential_checked", gilsafe::count_sequential_checked(text, needle).count, want);
     expect("count_parallel_checked", gilsafe::count_parallel_checked(text, needle, tiny).count,
            want);
     expect("count_range cut in two",
-           gilsafe::count_range(text, needle, 0, cut) +
-               gilsafe::count_range(text, needle, cut, text.size()),
+           gilsafe::detail::count_range(text, needle, 0, cut) +
+               gilsafe::detail::count_range(text, needle, cut, text.size()),
            want);
     return 0;
 }

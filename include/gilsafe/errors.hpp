@@ -1,0 +1,60 @@
+// include/gilsafe/errors.hpp: every exception type gilsafe throws, in one place
+#pragma once
+
+#include <cerrno>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+namespace gilsafe {
+
+// Besides these, the library throws only the standard types its documentation names
+// (std::bad_alloc, std::invalid_argument) and, from the GIL toolkit, whatever a Python
+// callback raised (pybind11::error_already_set, unchanged).
+
+/// The input a caller named cannot be read: a missing file, a directory, a read error.
+/// `code()` keeps the errno of the failing call (std::generic_category), so a caller can
+/// tell "no such file" from "permission denied" without parsing the message.
+class input_error : public std::runtime_error {
+public:
+    input_error(const std::string& message, std::error_code code)
+        : std::runtime_error(message), code_(code) {}
+    input_error(const std::string& message, int errno_value)
+        : input_error(message, std::error_code(errno_value, std::generic_category())) {}
+
+    /// The errno behind the error (EILSEQ for invalid UTF-8).
+    const std::error_code& code() const noexcept { return code_; }
+
+private:
+    std::error_code code_;
+};
+
+/// A text is not well-formed UTF-8: `offset()` is the first byte that is not part of a
+/// well-formed character (the position Python's bytes.decode() reports).
+class utf8_error : public input_error {
+public:
+    utf8_error(const std::string& message, std::size_t offset)
+        : input_error(message, EILSEQ), offset_(offset) {}
+
+    std::size_t offset() const noexcept { return offset_; }
+
+private:
+    std::size_t offset_;
+};
+
+/// A long computation saw a stop request (Ctrl-C) and stopped early; nothing it would
+/// have returned is valid.
+class interrupted : public std::runtime_error {
+public:
+    interrupted() : std::runtime_error("interrupted") {}
+};
+
+/// A parallel region whose workers need the GIL was entered by a thread that holds it:
+/// the guide's deadlock, turned into an immediate error.
+class gil_held_error : public std::logic_error {
+public:
+    using std::logic_error::logic_error;
+};
+
+} // namespace gilsafe

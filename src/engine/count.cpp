@@ -1,0 +1,77 @@
+// src/engine/count.cpp: the sequential counts and the choice of kernel
+#include "gilsafe/word_count.hpp"
+
+#include "kernels.hpp"
+
+#include <algorithm>
+
+namespace gilsafe {
+namespace detail {
+
+bool needle_has_separator(std::string_view needle) {
+    const byte* s = bytes_of(needle);
+    for (std::size_t p = 0; p < needle.size(); ++p) {
+        if (separator_length_at(s, needle.size(), p) != 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::size_t count_words(const byte* s, std::size_t n, const byte* needle, std::size_t m,
+                        std::size_t begin, std::size_t end, bool* all_ascii) {
+    if (avx2_supported()) {
+        return count_words_avx2(s, n, needle, m, begin, end, all_ascii);
+    }
+    return count_words_scalar(s, n, needle, m, begin, end);
+}
+
+std::size_t count_range_reporting_ascii(std::string_view text, std::string_view needle,
+                                        std::size_t begin, std::size_t end, bool& all_ascii) {
+    all_ascii = false;
+    const std::size_t n = text.size();
+    end = std::min(end, n);
+    begin = std::min(begin, end);
+    if (needle.empty() || needle.size() > n || needle_has_separator(needle)) {
+        return count_range(text, needle, begin, end);
+    }
+    return count_words(bytes_of(text), n, bytes_of(needle), needle.size(), begin, end,
+                       &all_ascii);
+}
+
+std::size_t count_range(std::string_view text, std::string_view needle, std::size_t begin,
+                        std::size_t end) {
+    const std::size_t n = text.size();
+    end = std::min(end, n);
+    begin = std::min(begin, end);
+    if (needle.empty()) {
+        return count_empty_range(bytes_of(text), n, begin, end);
+    }
+    if (needle.size() > n || needle_has_separator(needle)) {
+        return 0;
+    }
+    return count_words(bytes_of(text), n, bytes_of(needle), needle.size(), begin, end);
+}
+
+} // namespace detail
+
+std::size_t count_sequential(std::string_view text, std::string_view needle) {
+    return detail::count_range(text, needle, 0, text.size());
+}
+
+std::size_t count_sequential(std::string_view text, std::string_view needle,
+                             const stop_signal& stop) {
+    std::size_t total = 0;
+    for (std::size_t begin = 0; begin < text.size() || begin == 0; begin += detail::stop_poll_bytes) {
+        stop.throw_if_requested();
+        total += detail::count_range(text, needle, begin, std::min(text.size(), begin + detail::stop_poll_bytes));
+        if (text.empty()) {
+            break;
+        }
+    }
+    return total;
+}
+
+const char* kernel_name() { return detail::avx2_supported() ? "avx2" : "scalar"; }
+
+} // namespace gilsafe
