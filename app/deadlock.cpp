@@ -29,7 +29,7 @@ std::string self_path() {
     return std::string(buf, static_cast<std::size_t>(len));
 }
 
-int run_child(const std::string& which) {
+int run_child(const std::string &which) {
     die_with_parent();
     return with_interpreter([&] {
         if (which == "wrong") {
@@ -43,19 +43,20 @@ int run_child(const std::string& which) {
 // The guard, in this process: the wrong pattern through the library is an exception.
 bool guard_refuses_the_wrong_pattern() {
     return with_interpreter([] {
-        std::vector<char> out;
-        try {
-            gilsafe::evaluate_with_gil(10, [](std::size_t) { return true; }, out);
-        } catch (const gilsafe::gil_held_error& e) {
-            std::printf("   refused at once: %s\n", e.what());
-            return exit_success;
-        }
-        std::printf("   the guard did not fire\n");
-        return exit_failure;
-    }) == exit_success;
+               std::vector<char> out;
+               try {
+                   gilsafe::evaluate_with_gil(
+                       10, [](std::size_t) { return true; }, out);
+               } catch (const gilsafe::gil_held_error &e) {
+                   std::printf("   refused at once: %s\n", e.what());
+                   return exit_success;
+               }
+               std::printf("   the guard did not fire\n");
+               return exit_failure;
+           }) == exit_success;
 }
 
-void print_indented(const std::string& output) {
+void print_indented(const std::string &output) {
     std::size_t start = 0;
     while (start < output.size()) {
         const std::size_t end = output.find('\n', start);
@@ -65,7 +66,7 @@ void print_indented(const std::string& output) {
     }
 }
 
-int run_deadlock(const deadlock_options& o) {
+int run_deadlock(const deadlock_options &o) {
     if (!o.child.empty()) {
         return run_child(o.child);
     }
@@ -77,8 +78,7 @@ int run_deadlock(const deadlock_options& o) {
                 "%.1f s deadline)\n",
                 o.timeout);
     std::fflush(stdout);
-    const child_outcome wrong =
-        run_with_watchdog({self, "deadlock", "--child", "wrong"}, timeout);
+    const child_outcome wrong = run_with_watchdog({self, "deadlock", "--child", "wrong"}, timeout);
     print_indented(wrong.output);
     const bool entered = wrong.output.find("wrong: the main thread holds") != std::string::npos;
     if (wrong.timed_out && entered && !wrong.group_left_running) {
@@ -98,8 +98,7 @@ int run_deadlock(const deadlock_options& o) {
 
     std::printf("3. The right pattern: GIL released around the parallel region (child process)\n");
     std::fflush(stdout);
-    const child_outcome right =
-        run_with_watchdog({self, "deadlock", "--child", "right"}, timeout);
+    const child_outcome right = run_with_watchdog({self, "deadlock", "--child", "right"}, timeout);
     print_indented(right.output);
     if (!right.timed_out && right.exit_code == 0) {
         std::printf("   finished in %.3f s: no deadlock\n", right.seconds);
@@ -117,9 +116,9 @@ int run_deadlock(const deadlock_options& o) {
 
 } // namespace
 
-void add_deadlock(CLI::App& app, command_table& commands) {
+void add_deadlock(CLI::App &app, command_table &commands) {
     auto o = std::make_shared<deadlock_options>();
-    CLI::App* sub = app.add_subcommand(
+    CLI::App *sub = app.add_subcommand(
         "deadlock", "Show the guide's deadlock safely: the wrong pattern in a child process that "
                     "is killed when it hangs, the guard that refuses it, then the right pattern.");
     sub->add_option("--timeout", o->timeout, "seconds without progress that count as a hang")

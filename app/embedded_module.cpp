@@ -13,10 +13,10 @@ namespace {
 
 // Runs one compiled-in Python source file inside the module's namespace: the host gets
 // the package's own .py files, not copies.
-void exec_source(py::module_& m, std::string_view source, const char* filename) {
+void exec_source(py::module_ &m, std::string_view source, const char *filename) {
     const py::object builtins = py::module_::import("builtins");
-    const py::object code = builtins.attr("compile")(py::str(source.data(), source.size()),
-                                                     filename, "exec");
+    const py::object code =
+        builtins.attr("compile")(py::str(source.data(), source.size()), filename, "exec");
     const py::object doc = m.attr("__doc__"); // the file's docstring must not replace it
     builtins.attr("exec")(code, m.attr("__dict__"));
     m.attr("__doc__") = doc;

@@ -32,7 +32,7 @@ struct wordcount_options {
     bool scale_given = false;
 };
 
-int run_wordcount(const wordcount_options& o, bool file_given) {
+int run_wordcount(const wordcount_options &o, bool file_given) {
     if (file_given && o.scale_given) {
         throw usage_error("--scale applies to the built-in corpus only, not to FILE");
     }
@@ -47,24 +47,23 @@ int run_wordcount(const wordcount_options& o, bool file_given) {
     }
     const auto cap = cap_threads(o.threads);
     gilsafe::text t = file_given ? gilsafe::text::open(o.file)
-                                 : gilsafe::text::from_string(
-                                       zen_corpus(o.scale),
-                                       "(built-in: Zen of Python x" + std::to_string(o.scale) + ")");
+                                 : gilsafe::text::from_string(zen_corpus(o.scale),
+                                                              "(built-in: Zen of Python x" +
+                                                                  std::to_string(o.scale) + ")");
     // Everything that may take long runs with the interpreter up: its SIGINT handler is
     // installed first, ours in front of it (see with_interpreter).
     return with_interpreter([&] {
-        const std::string what = "'" + t.name() + "' (" + std::to_string(t.view().size()) + " bytes)";
+        const std::string what =
+            "'" + t.name() + "' (" + std::to_string(t.view().size()) + " bytes)";
         wordcount_report report;
         {
             progress shown("mapping " + what);
             t.prefault(gilsafe::stop_on_sigint());
             report = run_wordcount(t, o.needle, variants, [&](variant v) {
-                shown.set_label(std::string("counting ") + what + ", variant " +
-                                info(v).name);
+                shown.set_label(std::string("counting ") + what + ", variant " + info(v).name);
             });
         }
-        const std::string out =
-            o.json ? to_json(report) + "\n" : to_table(report);
+        const std::string out = o.json ? to_json(report) + "\n" : to_table(report);
         std::fputs(out.c_str(), stdout);
         if (!report.agree) {
             std::fprintf(stderr, "gil_demo: the variants disagree on '%s'\n", t.name().c_str());
@@ -76,11 +75,11 @@ int run_wordcount(const wordcount_options& o, bool file_given) {
 
 } // namespace
 
-void add_wordcount(CLI::App& app, command_table& commands) {
+void add_wordcount(CLI::App &app, command_table &commands) {
     auto o = std::make_shared<wordcount_options>();
-    CLI::App* sub = app.add_subcommand(
+    CLI::App *sub = app.add_subcommand(
         "wordcount", "Count the words of FILE equal to NEEDLE, as the guide's search_py does.");
-    auto* file = sub->add_option("FILE", o->file,
+    auto *file = sub->add_option("FILE", o->file,
                                  "UTF-8 text file, memory-mapped; '-' reads standard input. "
                                  "Without it: the built-in corpus (the guide's benchmark text)");
     sub->add_option("NEEDLE", o->needle, "the word to count")->capture_default_str();
@@ -88,10 +87,10 @@ void add_wordcount(CLI::App& app, command_table& commands) {
         ->check(CLI::IsMember(variant_choices()))
         ->capture_default_str();
     add_threads_option(sub, o->threads);
-    auto* scale = sub->add_option("--scale", o->scale,
-                    "repetitions of the built-in corpus (only without FILE)")
-        ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
-        ->capture_default_str();
+    auto *scale = sub->add_option("--scale", o->scale,
+                                  "repetitions of the built-in corpus (only without FILE)")
+                      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+                      ->capture_default_str();
     sub->add_flag("--json", o->json, "print one JSON object instead of the table");
     commands.add(sub, [o, file, scale] {
         o->scale_given = scale->count() > 0;

@@ -9,7 +9,7 @@ packages=(
   pybind11-dev libtbb-dev libcli11-dev libgtest-dev libbenchmark-dev
   python3-pytest python3-pytest-benchmark python3-matplotlib
   util-linux procps time
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
   python3.11-dbg libpython3.11-dbg
 )
 

@@ -11,8 +11,8 @@ namespace detail {
 
 // Counts, then checks, [begin, end) in cache-sized blocks: the check reads the block from
 // cache, and a block the kernel saw to be plain ASCII needs no check at all.
-checked_count count_checked_range(std::string_view text, std::string_view needle,
-                                  std::size_t begin, std::size_t end) {
+checked_count count_checked_range(std::string_view text, std::string_view needle, std::size_t begin,
+                                  std::size_t end) {
     constexpr std::size_t block = std::size_t{64} << 10; // comfortably inside L2
     checked_count out;
     for (std::size_t at = begin; at < end; at += block) {
@@ -34,7 +34,7 @@ checked_count count_checked_range(std::string_view text, std::string_view needle
     return out;
 }
 
-checked_count combine(checked_count a, const checked_count& b) {
+checked_count combine(checked_count a, const checked_count &b) {
     a.count += b.count;
     a.first_invalid = std::min(a.first_invalid, b.first_invalid);
     return a;
@@ -43,12 +43,13 @@ checked_count combine(checked_count a, const checked_count& b) {
 } // namespace detail
 
 checked_count count_sequential_checked(std::string_view text, std::string_view needle,
-                                       const stop_signal& stop) {
+                                       const stop_signal &stop) {
     checked_count out;
     for (std::size_t begin = 0; begin < text.size(); begin += detail::stop_poll_bytes) {
         stop.throw_if_requested();
-        out = detail::combine(out, detail::count_checked_range(text, needle, begin,
-                                               std::min(text.size(), begin + detail::stop_poll_bytes)));
+        out = detail::combine(
+            out, detail::count_checked_range(
+                     text, needle, begin, std::min(text.size(), begin + detail::stop_poll_bytes)));
         if (out.first_invalid != std::string_view::npos) {
             break;
         }

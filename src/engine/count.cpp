@@ -9,7 +9,7 @@ namespace gilsafe {
 namespace detail {
 
 bool needle_has_separator(std::string_view needle) {
-    const byte* s = bytes_of(needle);
+    const byte *s = bytes_of(needle);
     for (std::size_t p = 0; p < needle.size(); ++p) {
         if (separator_length_at(s, needle.size(), p) != 0) {
             return true;
@@ -18,8 +18,8 @@ bool needle_has_separator(std::string_view needle) {
     return false;
 }
 
-std::size_t count_words(const byte* s, std::size_t n, const byte* needle, std::size_t m,
-                        std::size_t begin, std::size_t end, bool* all_ascii) {
+std::size_t count_words(const byte *s, std::size_t n, const byte *needle, std::size_t m,
+                        std::size_t begin, std::size_t end, bool *all_ascii) {
     if (avx2_supported()) {
         return count_words_avx2(s, n, needle, m, begin, end, all_ascii);
     }
@@ -27,7 +27,7 @@ std::size_t count_words(const byte* s, std::size_t n, const byte* needle, std::s
 }
 
 std::size_t count_range_reporting_ascii(std::string_view text, std::string_view needle,
-                                        std::size_t begin, std::size_t end, bool& all_ascii) {
+                                        std::size_t begin, std::size_t end, bool &all_ascii) {
     all_ascii = false;
     const std::size_t n = text.size();
     end = std::min(end, n);
@@ -35,8 +35,7 @@ std::size_t count_range_reporting_ascii(std::string_view text, std::string_view 
     if (needle.empty() || needle.size() > n || needle_has_separator(needle)) {
         return count_range(text, needle, begin, end);
     }
-    return count_words(bytes_of(text), n, bytes_of(needle), needle.size(), begin, end,
-                       &all_ascii);
+    return count_words(bytes_of(text), n, bytes_of(needle), needle.size(), begin, end, &all_ascii);
 }
 
 std::size_t count_range(std::string_view text, std::string_view needle, std::size_t begin,
@@ -60,11 +59,13 @@ std::size_t count_sequential(std::string_view text, std::string_view needle) {
 }
 
 std::size_t count_sequential(std::string_view text, std::string_view needle,
-                             const stop_signal& stop) {
+                             const stop_signal &stop) {
     std::size_t total = 0;
-    for (std::size_t begin = 0; begin < text.size() || begin == 0; begin += detail::stop_poll_bytes) {
+    for (std::size_t begin = 0; begin < text.size() || begin == 0;
+         begin += detail::stop_poll_bytes) {
         stop.throw_if_requested();
-        total += detail::count_range(text, needle, begin, std::min(text.size(), begin + detail::stop_poll_bytes));
+        total += detail::count_range(text, needle, begin,
+                                     std::min(text.size(), begin + detail::stop_poll_bytes));
         if (text.empty()) {
             break;
         }
@@ -72,6 +73,8 @@ std::size_t count_sequential(std::string_view text, std::string_view needle,
     return total;
 }
 
-const char* kernel_name() { return detail::avx2_supported() ? "avx2" : "scalar"; }
+const char *kernel_name() {
+    return detail::avx2_supported() ? "avx2" : "scalar";
+}
 
 } // namespace gilsafe

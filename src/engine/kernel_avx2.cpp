@@ -34,8 +34,8 @@ struct avx2_classifier {
     __attribute__((target("avx2"))) avx2_classifier() {
         const __m128i low = _mm_setr_epi8(0x04, 0, 0x60, 0, 0, 0x08, 0, 0, 0x10, 0x10, 0x01, 0x01,
                                           0x03, 0x03, 0x02, 0);
-        const __m128i high = _mm_setr_epi8(0x01, 0x02, 0x04, 0, 0, 0, 0, 0, 0x08, 0, 0x10, 0, 0x20,
-                                           0, 0x40, 0);
+        const __m128i high =
+            _mm_setr_epi8(0x01, 0x02, 0x04, 0, 0, 0, 0, 0, 0x08, 0, 0x10, 0, 0x20, 0, 0x40, 0);
         low_table = _mm256_broadcastsi128_si256(low);
         high_table = _mm256_broadcastsi128_si256(high);
         low_nibble = _mm256_set1_epi8(0x0f);
@@ -60,8 +60,8 @@ __attribute__((target("avx2"))) std::uint32_t nonzero_mask(__m256i v) {
 } // namespace
 
 __attribute__((target("avx2,bmi,popcnt"))) std::size_t
-count_words_avx2(const byte* s, std::size_t n, const byte* needle, std::size_t m,
-                 std::size_t begin, std::size_t end, bool* all_ascii) {
+count_words_avx2(const byte *s, std::size_t n, const byte *needle, std::size_t m, std::size_t begin,
+                 std::size_t end, bool *all_ascii) {
     constexpr std::size_t width = 32;
     std::size_t total = 0;
     std::size_t p = begin;
@@ -78,9 +78,10 @@ count_words_avx2(const byte* s, std::size_t n, const byte* needle, std::size_t m
         const __m256i first = _mm256_set1_epi8(static_cast<char>(needle[0]));
         const __m256i last = _mm256_set1_epi8(static_cast<char>(needle[m - 1]));
         for (; p + width <= end && p + m + width <= n; p += width) {
-            const auto* at = s + p;
-            const __m256i v_first = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
-            const __m256i v_last = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at + m - 1));
+            const auto *at = s + p;
+            const __m256i v_first = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(at));
+            const __m256i v_last =
+                _mm256_loadu_si256(reinterpret_cast<const __m256i *>(at + m - 1));
             seen = _mm256_or_si256(seen, v_first);
             const __m256i eq = _mm256_and_si256(_mm256_cmpeq_epi8(v_first, first),
                                                 _mm256_cmpeq_epi8(v_last, last));
@@ -88,10 +89,10 @@ count_words_avx2(const byte* s, std::size_t n, const byte* needle, std::size_t m
             if (candidates == 0) {
                 continue;
             }
-            const __m256i c_prev = cls.classify(
-                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at - 1)));
-            const __m256i c_next = cls.classify(
-                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at + m)));
+            const __m256i c_prev =
+                cls.classify(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(at - 1)));
+            const __m256i c_next =
+                cls.classify(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(at + m)));
             candidates &= nonzero_mask(_mm256_and_si256(c_prev, cls.before_bits)) &
                           nonzero_mask(_mm256_and_si256(c_next, cls.after_bits));
             if (m <= 2) {
@@ -133,15 +134,17 @@ bool avx2_supported() {
 
 #else
 
-std::size_t count_words_avx2(const byte* s, std::size_t n, const byte* needle, std::size_t m,
-                             std::size_t begin, std::size_t end, bool* all_ascii) {
+std::size_t count_words_avx2(const byte *s, std::size_t n, const byte *needle, std::size_t m,
+                             std::size_t begin, std::size_t end, bool *all_ascii) {
     if (all_ascii != nullptr) {
         *all_ascii = false;
     }
     return count_words_scalar(s, n, needle, m, begin, end);
 }
 
-bool avx2_supported() { return false; }
+bool avx2_supported() {
+    return false;
+}
 
 #endif // GILSAFE_HAVE_AVX2_KERNEL
 

@@ -3,6 +3,8 @@
 
 namespace gilsafe {
 
-const char* version_string() { return GILSAFE_VERSION; }
+const char *version_string() {
+    return GILSAFE_VERSION;
+}
 
 } // namespace gilsafe

@@ -1,4 +1,5 @@
-// src/gil/gil.cpp: evaluate_with_gil, the GIL-held guard and the spread of small inputs over threads
+// src/gil/gil.cpp: evaluate_with_gil, the GIL-held guard and the spread of small inputs over
+// threads
 #include "gilsafe/gil.hpp"
 
 #include "gilsafe/detail/threads.hpp"
@@ -56,7 +57,7 @@ public:
     meeting(std::size_t expected, std::chrono::milliseconds timeout)
         : expected_(expected), deadline_(std::chrono::steady_clock::now() + timeout) {}
 
-    void arrive(tbb::task_group_context& ctx) {
+    void arrive(tbb::task_group_context &ctx) {
         if (arrived_.fetch_add(1) >= expected_) {
             return;
         }
@@ -76,9 +77,11 @@ private:
 
 } // namespace
 
-bool gil_held_by_this_thread() { return Py_IsInitialized() != 0 && PyGILState_Check() != 0; }
+bool gil_held_by_this_thread() {
+    return Py_IsInitialized() != 0 && PyGILState_Check() != 0;
+}
 
-void require_gil_released(const char* where) {
+void require_gil_released(const char *where) {
     if (gil_held_by_this_thread()) {
         throw gil_held_error(std::string(where) +
                              ": called with the GIL held; release it first "
@@ -86,20 +89,22 @@ void require_gil_released(const char* where) {
     }
 }
 
-const char* strategy_name(acquire_strategy s) {
+const char *strategy_name(acquire_strategy s) {
     return s == acquire_strategy::per_item ? "per-item" : "per-chunk";
 }
 
-gil_parallel_stats evaluate_with_gil(std::size_t n, const std::function<bool(std::size_t)>& predicate,
-                                     std::vector<char>& out, const gil_parallel_options& options) {
+gil_parallel_stats evaluate_with_gil(std::size_t n,
+                                     const std::function<bool(std::size_t)> &predicate,
+                                     std::vector<char> &out, const gil_parallel_options &options) {
     require_gil_released("evaluate_with_gil");
     out.assign(n, 0);
     if (n == 0) {
         return {};
     }
     const std::size_t threads = detail::usable_threads();
-    const std::size_t grain =
-        options.grain != 0 ? options.grain : std::max<std::size_t>(1, (n + threads * 4 - 1) / (threads * 4));
+    const std::size_t grain = options.grain != 0
+                                  ? options.grain
+                                  : std::max<std::size_t>(1, (n + threads * 4 - 1) / (threads * 4));
     const std::size_t chunks = (n + grain - 1) / grain;
     meeting meet(options.spread ? std::min(threads, chunks) : 0, options.spread_timeout);
 
@@ -109,7 +114,7 @@ gil_parallel_stats evaluate_with_gil(std::size_t n, const std::function<bool(std
     tbb::enumerable_thread_specific<std::size_t> evaluated(0);
 
     auto run_chunk = [&](std::size_t begin, std::size_t end) {
-        std::size_t& mine = evaluated.local();
+        std::size_t &mine = evaluated.local();
         if (options.strategy == acquire_strategy::per_chunk) {
             const py::gil_scoped_acquire gil;
             acquisitions.fetch_add(1, std::memory_order_relaxed);
@@ -132,7 +137,7 @@ gil_parallel_stats evaluate_with_gil(std::size_t n, const std::function<bool(std
     tbb::this_task_arena::isolate([&] {
         tbb::parallel_for(
             tbb::blocked_range<std::size_t>(0, chunks, 1),
-            [&](const tbb::blocked_range<std::size_t>& r) {
+            [&](const tbb::blocked_range<std::size_t> &r) {
                 for (std::size_t c = r.begin(); c != r.end(); ++c) {
                     if (ctx.is_group_execution_cancelled()) {
                         return;

@@ -1,4 +1,5 @@
-// tests/cli/test_watchdog.cpp: the hang detector itself, and the canary: the guide's deadlock is seen as one
+// tests/cli/test_watchdog.cpp: the hang detector itself, and the canary: the guide's deadlock is
+// seen as one
 #include "watchdog.hpp"
 
 #include <gtest/gtest.h>
@@ -12,7 +13,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-bool process_gone(int pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
+bool process_gone(int pid) {
+    return ::kill(pid, 0) != 0 && errno == ESRCH;
+}
 
 // The canary: the wrong pattern really deadlocks, every time, and the harness sees it.
 // If this ever passes the deadline, the harness could no longer tell a hang.

@@ -17,7 +17,7 @@ namespace py = pybind11;
 
 namespace {
 
-std::size_t search_py(const std::string& text, const std::string& needle) {
+std::size_t search_py(const std::string &text, const std::string &needle) {
     const py::object fn = py::module_::import("word_count").attr("search_py");
     return fn(py::str(text), py::str(needle)).cast<std::size_t>();
 }
@@ -26,10 +26,35 @@ std::size_t search_py(const std::string& text, const std::string& needle) {
 // characters and letters: sequential, parallel (1-4 threads, tiny grains so the cuts
 // land everywhere) and the Python reference all agree.
 TEST(Differential, AllVariantsAgreeWithThePythonReference) {
-    const std::vector<std::string> alphabet = {
-        " ", " ", " ", "\n", "\r", "\r\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\u0085",
-        "\u2028", "\u2029", "a", "b", "a", "b", "is", "\u00e9", "\u0145", "\u1028", "\u2085",
-        "\u2128", "\t", "\u00a0", "\u4e2d", "\U0001F600", std::string(1, '\0')};
+    const std::vector<std::string> alphabet = {" ",
+                                               " ",
+                                               " ",
+                                               "\n",
+                                               "\r",
+                                               "\r\n",
+                                               "\v",
+                                               "\f",
+                                               "\x1c",
+                                               "\x1d",
+                                               "\x1e",
+                                               "\u0085",
+                                               "\u2028",
+                                               "\u2029",
+                                               "a",
+                                               "b",
+                                               "a",
+                                               "b",
+                                               "is",
+                                               "\u00e9",
+                                               "\u0145",
+                                               "\u1028",
+                                               "\u2085",
+                                               "\u2128",
+                                               "\t",
+                                               "\u00a0",
+                                               "\u4e2d",
+                                               "\U0001F600",
+                                               std::string(1, '\0')};
     std::mt19937_64 rng(858000);
     std::vector<tbb::task_arena> arenas;
     for (int threads = 1; threads <= 4; ++threads) {
@@ -44,25 +69,25 @@ TEST(Differential, AllVariantsAgreeWithThePythonReference) {
         }
         std::vector<std::string> needles = {"", "a", "is", "\u00e9", "ab", "a\u00a0b"};
         needles.push_back(alphabet[rng() % alphabet.size()] + alphabet[rng() % alphabet.size()]);
-        for (const std::string& needle : needles) {
+        for (const std::string &needle : needles) {
             const std::size_t expected = search_py(text, needle);
             nonzero += expected != 0 ? 1U : 0U;
             const std::size_t sequential = [&] {
                 const py::gil_scoped_release no_gil;
                 return gilsafe::count_sequential(text, needle);
             }();
-            ASSERT_EQ(sequential, expected) << testing::PrintToString(text) << " / "
-                                            << testing::PrintToString(needle);
+            ASSERT_EQ(sequential, expected)
+                << testing::PrintToString(text) << " / " << testing::PrintToString(needle);
             gilsafe::parallel_options tiny;
             tiny.grain = 1 + rng() % 24;
             tiny.min_parallel_size = 1;
-            tbb::task_arena& arena = arenas[rng() % arenas.size()];
+            tbb::task_arena &arena = arenas[rng() % arenas.size()];
             const std::size_t parallel = [&] {
                 const py::gil_scoped_release no_gil;
                 return arena.execute([&] { return gilsafe::count_parallel(text, needle, tiny); });
             }();
-            ASSERT_EQ(parallel, expected) << testing::PrintToString(text) << " / "
-                                          << testing::PrintToString(needle);
+            ASSERT_EQ(parallel, expected)
+                << testing::PrintToString(text) << " / " << testing::PrintToString(needle);
         }
     }
     // The generator must exercise matches, not just agree on zeros.
@@ -81,7 +106,7 @@ TEST(Differential, TheFourHostVariantsAgree) {
         const auto report = gil_demo::run_wordcount(t, needle, gil_demo::all_variants());
         ASSERT_EQ(report.results.size(), 4U);
         EXPECT_TRUE(report.agree);
-        for (const auto& r : report.results) {
+        for (const auto &r : report.results) {
             EXPECT_EQ(r.count, search_py(body, needle)) << gil_demo::info(r.which).name;
         }
     }
@@ -89,11 +114,28 @@ TEST(Differential, TheFourHostVariantsAgree) {
 
 // The UTF-8 check rejects exactly what Python's decoder rejects, at the same offset.
 TEST(Differential, Utf8CheckAgreesWithPythonsDecoder) {
-    const std::vector<std::string> pieces = {
-        "a", " ", "\u00e9", "\u4e2d", "\U0001F600", "\u2028", "\x80", "\xbf", "\xc2", "\xc1\xbf",
-        "\xe0\x80\x80", "\xe0\xa0", "\xed\xa0\x80", "\xed\x9f\xbf", "\xef\xbf\xbf",
-        "\xf0\x8f\xbf\xbf", "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf", "\xf4\x90\x80\x80",
-        "\xf5", "\xff", std::string(1, '\0')};
+    const std::vector<std::string> pieces = {"a",
+                                             " ",
+                                             "\u00e9",
+                                             "\u4e2d",
+                                             "\U0001F600",
+                                             "\u2028",
+                                             "\x80",
+                                             "\xbf",
+                                             "\xc2",
+                                             "\xc1\xbf",
+                                             "\xe0\x80\x80",
+                                             "\xe0\xa0",
+                                             "\xed\xa0\x80",
+                                             "\xed\x9f\xbf",
+                                             "\xef\xbf\xbf",
+                                             "\xf0\x8f\xbf\xbf",
+                                             "\xf0\x90\x80\x80",
+                                             "\xf4\x8f\xbf\xbf",
+                                             "\xf4\x90\x80\x80",
+                                             "\xf5",
+                                             "\xff",
+                                             std::string(1, '\0')};
     std::mt19937_64 rng(3);
     std::size_t invalid = 0;
     for (int round = 0; round < 20000; ++round) {
@@ -105,7 +147,7 @@ TEST(Differential, Utf8CheckAgreesWithPythonsDecoder) {
         std::size_t expected = std::string::npos;
         try {
             py::bytes(text).attr("decode")("utf-8");
-        } catch (py::error_already_set& e) {
+        } catch (py::error_already_set &e) {
             ASSERT_TRUE(e.matches(PyExc_UnicodeDecodeError));
             expected = e.value().attr("start").cast<std::size_t>();
             ++invalid;

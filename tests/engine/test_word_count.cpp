@@ -1,4 +1,5 @@
-// tests/engine/test_word_count.cpp: the engine's semantics, kernel block edges and parallel cuts (no Python)
+// tests/engine/test_word_count.cpp: the engine's semantics, kernel block edges and parallel cuts
+// (no Python)
 #include "corpus.hpp"
 #include "engine/kernels.hpp"
 #include "engine/utf8.hpp"
@@ -19,16 +20,16 @@
 
 namespace {
 
-using gilsafe::testing::count_naive;
 using gilsafe::count_parallel;
-using gilsafe::detail::count_range;
 using gilsafe::count_sequential;
+using gilsafe::detail::count_range;
+using gilsafe::testing::count_naive;
 
 // Every way of counting must give `expected`: the kernel, the naive splitter, the
 // parallel reduction with cuts landing everywhere, and the text cut at every byte.
-void expect_count(const std::string& text, const std::string& needle, std::size_t expected) {
-    SCOPED_TRACE("text=" + testing::PrintToString(text) + " needle=" +
-                 testing::PrintToString(needle));
+void expect_count(const std::string &text, const std::string &needle, std::size_t expected) {
+    SCOPED_TRACE("text=" + testing::PrintToString(text) +
+                 " needle=" + testing::PrintToString(needle));
     EXPECT_EQ(count_sequential(text, needle), expected);
     EXPECT_EQ(count_naive(text, needle), expected);
     gilsafe::parallel_options tiny;
@@ -60,9 +61,13 @@ TEST(WordCount, CountsWholeWordsOnly) {
     expect_count("isis is", "is", 1);
 }
 
-TEST(WordCount, NeedleLongerThanTextMatchesNothing) { expect_count("is", "island", 0); }
+TEST(WordCount, NeedleLongerThanTextMatchesNothing) {
+    expect_count("is", "island", 0);
+}
 
-TEST(WordCount, LineFeedEndsALine) { expect_count("is\nis\n", "is", 2); }
+TEST(WordCount, LineFeedEndsALine) {
+    expect_count("is\nis\n", "is", 2);
+}
 
 TEST(WordCount, CarriageReturnAloneEndsALine) {
     expect_count("is\ris", "is", 2);
@@ -78,7 +83,8 @@ TEST(WordCount, CarriageReturnLineFeedIsOneBreak) {
 }
 
 TEST(WordCount, EverySplitlinesBreakEndsALine) {
-    for (const std::string brk : {"\v", "\f", "\x1c", "\x1d", "\x1e", "\u0085", "\u2028", "\u2029"}) {
+    for (const std::string brk :
+         {"\v", "\f", "\x1c", "\x1d", "\x1e", "\u0085", "\u2028", "\u2029"}) {
         expect_count("is" + brk + "is", "is", 2);
         expect_count(brk, "", 1);
         expect_count("a" + brk + brk + "b", "", 1);
@@ -86,7 +92,7 @@ TEST(WordCount, EverySplitlinesBreakEndsALine) {
 }
 
 TEST(WordCount, OtherControlCharactersDoNotEndALine) {
-    for (const std::string& other :
+    for (const std::string &other :
          std::vector<std::string>{"\t", "\x1f", "\x1b", std::string(1, '\0'), "\x7f"}) {
         expect_count("is" + other + "is", "is", 0);
         expect_count("is" + other + "is", "is" + other + "is", 1);
@@ -101,8 +107,8 @@ TEST(WordCount, OnlyTheSpaceSplitsWords) {
 }
 
 TEST(WordCount, CharacterEndingInByte0x85IsNotABreak) {
-    expect_count("is\u0145is", "is", 0);     // c5 85
-    expect_count("is\u2085 is", "is", 1);    // e2 82 85
+    expect_count("is\u0145is", "is", 0);  // c5 85
+    expect_count("is\u2085 is", "is", 1); // e2 82 85
     expect_count("\u0145", "", 0);
 }
 
@@ -157,8 +163,8 @@ TEST(WordCount, TheGuideCorpusHasTenThousandIs) {
 TEST(WordCount, WordsAtEveryBlockOffsetAreCounted) {
     const std::vector<std::string> separators = {" ", "\n", "\r\n", "\u0085", "\u2029", "\x1e"};
     const std::vector<std::string> needles = {"a", "is", "abc", "\u00e9", "word-of-length-20xx"};
-    for (const auto& needle : needles) {
-        for (const auto& sep : separators) {
+    for (const auto &needle : needles) {
+        for (const auto &sep : separators) {
             for (std::size_t offset = 0; offset < 70; ++offset) {
                 std::string text(offset, 'x');
                 text += sep + needle + sep + "y" + sep + needle;
@@ -174,8 +180,9 @@ TEST(WordCount, WordsAtEveryBlockOffsetAreCounted) {
 
 TEST(WordCount, AgreesWithTheNaiveSplitterOnRandomText) {
     const std::vector<std::string> alphabet = {
-        " ", " ", "\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\u0085", "\u2028", "\u2029",
-        "a", "b", "a", "b", "\u00e9", "\u0145", "\u1028", "\u2085", "\t", "\u00a0", "\r\n"};
+        " ",      " ",      "\n",     "\r",     "\v", "\f",     "\x1c", "\x1d",
+        "\x1e",   "\u0085", "\u2028", "\u2029", "a",  "b",      "a",    "b",
+        "\u00e9", "\u0145", "\u1028", "\u2085", "\t", "\u00a0", "\r\n"};
     std::mt19937_64 rng(20261124);
     for (int round = 0; round < 3000; ++round) {
         std::string text;
@@ -209,7 +216,8 @@ TEST(WordCount, ParallelMatchesSequentialUnderEveryThreadCount) {
 }
 
 TEST(Utf8, CheckedCountsReportTheFirstInvalidByte) {
-    const std::string text = gil_demo::zen_corpus(400) + "is \xe2\x80is " + gil_demo::zen_corpus(10);
+    const std::string text =
+        gil_demo::zen_corpus(400) + "is \xe2\x80is " + gil_demo::zen_corpus(10);
     const std::size_t bad = gil_demo::zen_corpus(400).size() + 3;
     ASSERT_EQ(gilsafe::find_invalid_utf8(text), bad);
     EXPECT_EQ(gilsafe::count_sequential_checked(text, "is").first_invalid, bad);
@@ -220,9 +228,9 @@ TEST(Utf8, CheckedCountsReportTheFirstInvalidByte) {
 }
 
 TEST(Utf8, RangesOfAnyCutAgreeWithTheWholeCheck) {
-    const std::vector<std::string> pieces = {"a", " ", "\u00e9", "\u4e2d", "\U0001F600", "\x80",
-                                             "\xc3", "\xe2\x80", "\xed\xa0\x80", "\xf4\x90",
-                                             "\xff", "\xc0\xaf"};
+    const std::vector<std::string> pieces = {
+        "a",    " ",        "\u00e9",       "\u4e2d",   "\U0001F600", "\x80",
+        "\xc3", "\xe2\x80", "\xed\xa0\x80", "\xf4\x90", "\xff",       "\xc0\xaf"};
     std::mt19937_64 rng(7);
     for (int round = 0; round < 20000; ++round) {
         std::string text;
@@ -233,8 +241,9 @@ TEST(Utf8, RangesOfAnyCutAgreeWithTheWholeCheck) {
         }
         const std::size_t whole = gilsafe::find_invalid_utf8(text);
         for (std::size_t cut = 0; cut <= text.size(); ++cut) {
-            const std::size_t parts = std::min(gilsafe::detail::find_invalid_utf8_range(text, 0, cut),
-                                               gilsafe::detail::find_invalid_utf8_range(text, cut, text.size()));
+            const std::size_t parts =
+                std::min(gilsafe::detail::find_invalid_utf8_range(text, 0, cut),
+                         gilsafe::detail::find_invalid_utf8_range(text, cut, text.size()));
             ASSERT_EQ(parts, whole) << testing::PrintToString(text) << " cut at " << cut;
         }
     }
@@ -255,7 +264,7 @@ TEST(WordCount, ParallelCountCalledFromATaskNeverRunsOuterTasksWhileWaiting) {
     arena.execute([&] {
         tbb::parallel_for(
             tbb::blocked_range<int>(0, 64, 1),
-            [&](const tbb::blocked_range<int>&) {
+            [&](const tbb::blocked_range<int> &) {
                 if (depth++ != 0) {
                     ++reentries;
                 }

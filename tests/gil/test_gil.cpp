@@ -1,4 +1,5 @@
-// tests/gil/test_gil.cpp: deadlock regressions for the GIL helpers and the UserID pattern (one interpreter)
+// tests/gil/test_gil.cpp: deadlock regressions for the GIL helpers and the UserID pattern (one
+// interpreter)
 #include "corpus.hpp"
 #include "userids_job.hpp"
 
@@ -16,8 +17,8 @@
 #include <atomic>
 #include <chrono>
 #include <stdexcept>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace py = pybind11;
@@ -38,7 +39,7 @@ std::vector<py::object> make_users(std::int64_t n) {
 }
 
 // A Python function compiled from a one-line lambda in a fresh namespace.
-py::object python_function(const std::string& lambda_source, py::dict ns = py::dict()) {
+py::object python_function(const std::string &lambda_source, py::dict ns = py::dict()) {
     ns["__builtins__"] = py::module_::import("builtins");
     return py::eval(lambda_source, ns);
 }
@@ -55,8 +56,8 @@ TEST(UserIds, TheGuidesExampleIsFourOfTenOnTwoThreadsEveryTime) {
             ASSERT_EQ(report.total, 10U);
             ASSERT_EQ(report.allowed, 4U);
             ASSERT_EQ(report.allowed_ids, (std::vector<std::int64_t>{6, 7, 8, 9}));
-            ASSERT_GE(report.threads_used, 2U) << "run " << run << ", "
-                                               << gilsafe::strategy_name(strategy);
+            ASSERT_GE(report.threads_used, 2U)
+                << "run " << run << ", " << gilsafe::strategy_name(strategy);
         }
     }
 }
@@ -107,9 +108,10 @@ TEST(Guard, EnteringTheParallelRegionWithTheGilHeldThrowsAtOnce) {
     ASSERT_TRUE(gilsafe::gil_held_by_this_thread());
     std::vector<char> out;
     try {
-        gilsafe::evaluate_with_gil(10, [](std::size_t) { return true; }, out);
+        gilsafe::evaluate_with_gil(
+            10, [](std::size_t) { return true; }, out);
         FAIL() << "no exception";
-    } catch (const gilsafe::gil_held_error& e) {
+    } catch (const gilsafe::gil_held_error &e) {
         EXPECT_NE(std::string(e.what()).find("GIL held"), std::string::npos);
     }
 }
@@ -135,10 +137,10 @@ TEST(Errors, PythonExceptionReachesTheCallerWithItsTypeAndMessage) {
     const std::vector<py::object> users = make_users(20000);
     py::dict ns;
     ns["calls"] = py::list();
-    const py::object predicate = python_function(
-        "lambda u: calls.append(1) is None and (u.id < 17 or (_ for _ in ()).throw("
-        "ValueError('boom at %d' % u.id)))",
-        ns);
+    const py::object predicate =
+        python_function("lambda u: calls.append(1) is None and (u.id < 17 or (_ for _ in ()).throw("
+                        "ValueError('boom at %d' % u.id)))",
+                        ns);
     for (const acquire_strategy strategy : strategies) {
         ns["calls"] = py::list();
         gilsafe::gil_parallel_options options;
@@ -148,14 +150,14 @@ TEST(Errors, PythonExceptionReachesTheCallerWithItsTypeAndMessage) {
             gilsafe::parallel_map(
                 users, [&](py::handle u) { return predicate(u).cast<bool>(); }, options);
             FAIL() << "no exception";
-        } catch (py::error_already_set& e) {
+        } catch (py::error_already_set &e) {
             EXPECT_TRUE(e.matches(PyExc_ValueError));
             EXPECT_EQ(py::str(e.value()).cast<std::string>().rfind("boom at ", 0), 0U);
         }
         // The error cancelled the rest: far fewer calls than objects.
         EXPECT_LT(py::len(ns["calls"]), users.size() / 2) << gilsafe::strategy_name(strategy);
         // Nothing leaked: each object is referenced by the vector alone again.
-        for (const py::object& u : users) {
+        for (const py::object &u : users) {
             ASSERT_EQ(Py_REFCNT(u.ptr()), 1);
         }
     }
@@ -172,13 +174,13 @@ TEST(Errors, CppExceptionReachesTheCallerUnchanged) {
                     gilsafe::parallel_map(
                         users,
                         [](py::handle u) -> bool {
-                            if (u.cast<const gilsafe::UserID&>().id == 500) {
+                            if (u.cast<const gilsafe::UserID &>().id == 500) {
                                 throw std::out_of_range("id 500 is out of range");
                             }
                             return true;
                         },
                         options);
-                } catch (const std::out_of_range& e) {
+                } catch (const std::out_of_range &e) {
                     EXPECT_STREQ(e.what(), "id 500 is out of range");
                     throw;
                 }
@@ -229,8 +231,8 @@ TEST(Nesting, PredicateCallingTheParallelWordCountNeverReentersItsThread) {
                 allowed += c != 0 ? 1U : 0U;
             }
             EXPECT_EQ(allowed, 128U);
-            EXPECT_EQ(py::len(ns["reentries"]), 0U) << threads << " threads, "
-                                                     << gilsafe::strategy_name(strategy);
+            EXPECT_EQ(py::len(ns["reentries"]), 0U)
+                << threads << " threads, " << gilsafe::strategy_name(strategy);
         }
     }
 }
@@ -328,7 +330,8 @@ TEST(Stress, EightPythonThreadsAndWorkersShareThePoolAndTheGil) {
         ns);
     for (int round = 0; round < 6; ++round) {
         gilsafe::gil_parallel_options options;
-        options.strategy = round % 2 == 0 ? acquire_strategy::per_chunk : acquire_strategy::per_item;
+        options.strategy =
+            round % 2 == 0 ? acquire_strategy::per_chunk : acquire_strategy::per_item;
         const std::vector<char> out = gilsafe::parallel_map(
             users, [&](py::handle u) { return predicate(u).cast<bool>(); }, options);
         for (std::size_t i = 0; i < out.size(); ++i) {

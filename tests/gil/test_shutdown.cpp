@@ -1,4 +1,5 @@
-// tests/gil/test_shutdown.cpp: the interpreter shut down right after parallel calls, then oneTBB used again
+// tests/gil/test_shutdown.cpp: the interpreter shut down right after parallel calls, then oneTBB
+// used again
 #include "userids_job.hpp"
 
 #include <oneapi/tbb/parallel_for.h>
