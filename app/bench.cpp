@@ -24,7 +24,7 @@ struct bench_options {
     std::string json;
 };
 
-int run_bench(const bench_options &o) {
+int run_bench(const bench_options& o) {
     if (gilsafe::find_invalid_utf8(o.needle) != std::string_view::npos) {
         throw usage_error("--needle is not valid UTF-8");
     }
@@ -32,7 +32,7 @@ int run_bench(const bench_options &o) {
     request.scale = o.scale;
     request.needle = o.needle;
     request.policy.rounds = o.rounds;
-    for (const std::string &name : o.variants) {
+    for (const std::string& name : o.variants) {
         request.variants.push_back(*parse_variant(name));
     }
     const auto cap = cap_threads(o.threads);
@@ -63,9 +63,9 @@ int run_bench(const bench_options &o) {
 
 } // namespace
 
-void add_bench(CLI::App &app, command_table &commands) {
+void add_bench(CLI::App& app, command_table& commands) {
     auto o = std::make_shared<bench_options>();
-    CLI::App *sub = app.add_subcommand(
+    CLI::App* sub = app.add_subcommand(
         "bench",
         "Time the guide's four word counts on its corpus; print pytest-benchmark's table.");
     sub->add_option("--scale", o->scale,

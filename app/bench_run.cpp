@@ -34,7 +34,7 @@ std::pair<std::string, std::string> cpu_vendor_and_brand() {
     std::string line;
     std::string vendor = "unknown";
     std::string brand = "unknown";
-    const auto value = [](const std::string &l) {
+    const auto value = [](const std::string& l) {
         const std::size_t colon = l.find(':');
         std::string v = colon == std::string::npos ? std::string() : l.substr(colon + 1);
         const std::size_t first = v.find_first_not_of(" \t");
@@ -52,7 +52,7 @@ std::pair<std::string, std::string> cpu_vendor_and_brand() {
 
 } // namespace
 
-bench_report run_bench(const bench_request &request, const std::function<void(variant)> &on_start) {
+bench_report run_bench(const bench_request& request, const std::function<void(variant)>& on_start) {
     if (gilsafe::find_invalid_utf8(request.needle) != std::string_view::npos) {
         throw std::invalid_argument("the needle is not valid UTF-8");
     }
@@ -96,7 +96,7 @@ std::string machine_info_json() {
     cpu["brand"] = brand;
     cpu["count"] = std::thread::hardware_concurrency();
     py::dict info;
-    for (const char *key : {"node", "processor", "machine", "python_compiler",
+    for (const char* key : {"node", "processor", "machine", "python_compiler",
                             "python_implementation", "python_version", "release", "system"}) {
         info[key] = platform.attr(key)();
     }
@@ -106,7 +106,7 @@ std::string machine_info_json() {
     return py::str(py::module_::import("json").attr("dumps")(info, py::arg("sort_keys") = true));
 }
 
-std::string to_bench_json(const bench_report &report, const round_policy &policy,
+std::string to_bench_json(const bench_report& report, const round_policy& policy,
                           std::size_t threads) {
     bench_json_context ctx;
     ctx.machine_info_json = machine_info_json();

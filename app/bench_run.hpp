@@ -36,8 +36,8 @@ struct bench_report {
 /// ThreadPoolExecutor(max_workers=2) kept for all rounds). Every call's answer is checked
 /// against count_sequential (std::runtime_error if one differs).
 /// Needs a running interpreter whose GIL the caller holds. `on_start` hears of each row.
-bench_report run_bench(const bench_request &request,
-                       const std::function<void(variant)> &on_start = {});
+bench_report run_bench(const bench_request& request,
+                       const std::function<void(variant)>& on_start = {});
 
 /// pytest-benchmark's `machine_info` for this process, as JSON (node, processor,
 /// machine, python_*, release, system, cpu). Needs the GIL.
@@ -45,7 +45,7 @@ std::string machine_info_json();
 
 /// The report in pytest-benchmark's JSON layout (see bench_json); `threads` is the
 /// oneTBB cap in force (0: none). Needs the GIL.
-std::string to_bench_json(const bench_report &report, const round_policy &policy,
+std::string to_bench_json(const bench_report& report, const round_policy& policy,
                           std::size_t threads);
 
 } // namespace gil_demo

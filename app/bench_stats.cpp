@@ -18,7 +18,7 @@ namespace gil_demo {
 namespace {
 
 // statistics.median of sorted data.
-double median_of(const std::vector<double> &sorted, std::size_t begin, std::size_t end) {
+double median_of(const std::vector<double>& sorted, std::size_t begin, std::size_t end) {
     const std::size_t n = end - begin;
     const std::size_t mid = begin + n / 2;
     return n % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
@@ -26,7 +26,7 @@ double median_of(const std::vector<double> &sorted, std::size_t begin, std::size
 
 // pytest-benchmark's Stats.q1 and Stats.q3 (Wikipedia's "method 3" for an odd count,
 // "method 2" for an even one), to the index.
-double quartile_1(const std::vector<double> &d) {
+double quartile_1(const std::vector<double>& d) {
     const std::size_t n = d.size();
     if (n == 1) {
         return d[0];
@@ -38,7 +38,7 @@ double quartile_1(const std::vector<double> &d) {
     return median_of(d, 0, n / 2);
 }
 
-double quartile_3(const std::vector<double> &d) {
+double quartile_3(const std::vector<double>& d) {
     const std::size_t n = d.size();
     if (n == 1) {
         return d[0];
@@ -71,7 +71,7 @@ std::string grouped(double value, int decimals = 4) {
 }
 
 // Python's str.center(width, fill), which puts the odd character as CPython does.
-std::string centered(const std::string &s, std::size_t width, char fill) {
+std::string centered(const std::string& s, std::size_t width, char fill) {
     if (s.size() >= width) {
         return s;
     }
@@ -80,11 +80,11 @@ std::string centered(const std::string &s, std::size_t width, char fill) {
     return std::string(left, fill) + s + std::string(margin - left, fill);
 }
 
-std::string right(const std::string &s, std::size_t width) {
+std::string right(const std::string& s, std::size_t width) {
     return s.size() >= width ? s : std::string(width - s.size(), ' ') + s;
 }
 
-std::string left(const std::string &s, std::size_t width) {
+std::string left(const std::string& s, std::size_t width) {
     return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
 }
 
@@ -137,7 +137,7 @@ bool is_count(column c) {
     return c == column::outliers || c == column::rounds || c == column::iterations;
 }
 
-const char *label_of(column c) {
+const char* label_of(column c) {
     switch (c) {
     case column::min:
         return "Min";
@@ -163,7 +163,7 @@ const char *label_of(column c) {
     return "?";
 }
 
-double value_of(const bench_result &r, column c) {
+double value_of(const bench_result& r, column c) {
     switch (c) {
     case column::min:
         return r.stats.min;
@@ -187,7 +187,7 @@ double value_of(const bench_result &r, column c) {
     return 0;
 }
 
-std::string text_of(const bench_result &r, column c) {
+std::string text_of(const bench_result& r, column c) {
     switch (c) {
     case column::outliers:
         return r.stats.outliers();
@@ -201,7 +201,7 @@ std::string text_of(const bench_result &r, column c) {
 }
 
 // Bytes per second at the median round, in GB/s; 0 when unknown.
-double throughput_gbps(const bench_result &r) {
+double throughput_gbps(const bench_result& r) {
     return r.bytes_per_round > 0 && r.stats.median > 0 ? r.bytes_per_round / r.stats.median / 1e9
                                                        : 0.0;
 }
@@ -227,7 +227,7 @@ std::string bench_stats::outliers() const {
     return std::to_string(stddev_outliers) + ";" + std::to_string(iqr_outliers);
 }
 
-bench_stats compute_bench_stats(const std::vector<double> &seconds) {
+bench_stats compute_bench_stats(const std::vector<double>& seconds) {
     if (seconds.empty()) {
         throw std::invalid_argument("no rounds to compute statistics of");
     }
@@ -280,7 +280,7 @@ bool round_policy::enough(std::size_t done, double elapsed) const {
     return done >= max_rounds || (done >= min_rounds && elapsed >= max_time);
 }
 
-std::vector<double> time_rounds(const std::function<void()> &round, const round_policy &policy) {
+std::vector<double> time_rounds(const std::function<void()>& round, const round_policy& policy) {
     using clock = std::chrono::steady_clock;
     round(); // warm-up
     std::vector<double> seconds;
@@ -301,12 +301,12 @@ std::string bench_table(std::vector<bench_result> results) {
     }
     std::stable_sort(
         results.begin(), results.end(),
-        [](const bench_result &a, const bench_result &b) { return a.stats.min < b.stats.min; });
+        [](const bench_result& a, const bench_result& b) { return a.stats.min < b.stats.min; });
     std::map<column, double> best;
     std::map<column, double> worst;
     std::map<column, std::string> worst_text;
     for (const column c : all_columns) {
-        for (const bench_result &r : results) {
+        for (const bench_result& r : results) {
             if (is_count(c)) {
                 // Python's max() over the values: strings compare as strings.
                 worst_text[c] = std::max(worst_text[c], text_of(r, c));
@@ -326,7 +326,7 @@ std::string bench_table(std::vector<bench_result> results) {
     // Rounds and Iterations are numbers in pytest-benchmark: their worst is the largest.
     for (const column c : {column::rounds, column::iterations}) {
         std::size_t most = 0;
-        for (const bench_result &r : results) {
+        for (const bench_result& r : results) {
             most = std::max(most, c == column::rounds ? r.stats.rounds : r.iterations);
         }
         worst_text[c] = std::to_string(most);
@@ -343,7 +343,7 @@ std::string bench_table(std::vector<bench_result> results) {
     }
     const std::string name_label = "Name (time in " + unit + "s)";
     std::size_t name_width = name_label.size();
-    for (const bench_result &r : results) {
+    for (const bench_result& r : results) {
         name_width = std::max(name_width, r.name.size());
     }
     name_width += 3;
@@ -355,7 +355,7 @@ std::string bench_table(std::vector<bench_result> results) {
         } else if (c == column::ops) {
             w = std::max(w, grouped(best[c] * ops_adjustment).size());
         } else {
-            for (const bench_result &r : results) {
+            for (const bench_result& r : results) {
                 w = std::max(w, grouped(value_of(r, c) * adjustment).size());
             }
         }
@@ -380,7 +380,7 @@ std::string bench_table(std::vector<bench_result> results) {
                                labels_line.size(), '-') +
                       "\n";
     out += labels_line + "\n" + rule + "\n";
-    for (const bench_result &r : results) {
+    for (const bench_result& r : results) {
         out += left(r.name, name_width);
         for (const column c : all_columns) {
             if (is_count(c)) {
@@ -406,13 +406,13 @@ std::string bench_table(std::vector<bench_result> results) {
     return out;
 }
 
-std::string bench_json(const std::vector<bench_result> &results, const bench_json_context &ctx) {
+std::string bench_json(const std::vector<bench_result>& results, const bench_json_context& ctx) {
     std::string out = "{\n    \"machine_info\": " + ctx.machine_info_json +
                       ",\n    \"commit_info\": " + ctx.commit_info_json +
                       ",\n    \"benchmarks\": [";
     for (std::size_t i = 0; i < results.size(); ++i) {
-        const bench_result &r = results[i];
-        const bench_stats &s = r.stats;
+        const bench_result& r = results[i];
+        const bench_stats& s = r.stats;
         out += i == 0 ? "\n" : ",\n";
         out += "        {\"group\": null, \"name\": " + json_string(r.name) +
                ", \"fullname\": " + json_string("gil_demo bench::" + r.name) +

@@ -37,7 +37,7 @@ struct bench_stats {
 
 /// The statistics of `seconds` (one entry per round); throws std::invalid_argument
 /// when it is empty.
-bench_stats compute_bench_stats(const std::vector<double> &seconds);
+bench_stats compute_bench_stats(const std::vector<double>& seconds);
 
 /// One benchmark: its name (a pytest test name, so that `compare` lines rows up), its
 /// round times and what one round reads.
@@ -67,7 +67,7 @@ struct round_policy {
 /// Runs `round` once to warm up (untimed: the first call pays for thread pools and
 /// caches), then the rounds `policy` asks for, timing each with a steady clock.
 /// Returns the times of the timed rounds, in seconds.
-std::vector<double> time_rounds(const std::function<void()> &round, const round_policy &policy);
+std::vector<double> time_rounds(const std::function<void()>& round, const round_policy& policy);
 
 /// The results as pytest-benchmark prints them: Min, Max, Mean, StdDev, Median, IQR,
 /// Outliers, OPS, Rounds, Iterations, each time with its ratio to the best in
@@ -91,6 +91,6 @@ struct bench_json_context {
 /// The results in pytest-benchmark's JSON layout (`machine_info`, `commit_info`,
 /// `benchmarks[]` with `group`, `name`, `fullname`, `params`, `options`, `stats` and the
 /// raw `data`, `datetime`, `version`), so `pytest-benchmark compare` reads it.
-std::string bench_json(const std::vector<bench_result> &results, const bench_json_context &ctx);
+std::string bench_json(const std::vector<bench_result>& results, const bench_json_context& ctx);
 
 } // namespace gil_demo

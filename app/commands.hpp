@@ -26,7 +26,7 @@ public:
 /// The action of the subcommand that was parsed.
 class command_table {
 public:
-    void add(CLI::App *sub, std::function<int()> action) {
+    void add(CLI::App* sub, std::function<int()> action) {
         sub->callback([this, action] { chosen_ = action; });
     }
     int run() const { return chosen_ ? chosen_() : exit_usage; }
@@ -36,22 +36,22 @@ private:
 };
 
 /// Adds `--threads N` (1 to 4096; default: all cores) to `sub`; cap_threads applies it.
-void add_threads_option(CLI::App *sub, int &threads);
+void add_threads_option(CLI::App* sub, int& threads);
 
 /// `msg` on one line: newlines (from a Python traceback, say) become " | ".
-std::string one_line(const std::string &msg);
+std::string one_line(const std::string& msg);
 
 /// Starts the embedded interpreter with Ctrl-C watched (gilsafe::watch_sigint), runs
 /// `body`, and turns a Python error escaping it into a one-line std::runtime_error before
 /// the interpreter ends. Ctrl-C (gilsafe::interrupted, KeyboardInterrupt) exits at once.
-int with_interpreter(const std::function<int()> &body);
+int with_interpreter(const std::function<int()>& body);
 
 /// Prints "gil_demo: interrupted" and leaves with code 130 at once.
 [[noreturn]] void exit_interrupted();
 
-void add_wordcount(CLI::App &app, command_table &commands);
-void add_userids(CLI::App &app, command_table &commands);
-void add_deadlock(CLI::App &app, command_table &commands);
-void add_bench(CLI::App &app, command_table &commands);
+void add_wordcount(CLI::App& app, command_table& commands);
+void add_userids(CLI::App& app, command_table& commands);
+void add_deadlock(CLI::App& app, command_table& commands);
+void add_bench(CLI::App& app, command_table& commands);
 
 } // namespace gil_demo

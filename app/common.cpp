@@ -14,12 +14,12 @@
 
 namespace gil_demo {
 
-void add_threads_option(CLI::App *sub, int &threads) {
+void add_threads_option(CLI::App* sub, int& threads) {
     sub->add_option("--threads", threads, "cap oneTBB at N threads (default: all cores)")
         ->check(CLI::Range(1, 4096));
 }
 
-std::string one_line(const std::string &msg) {
+std::string one_line(const std::string& msg) {
     std::string out;
     for (const char c : msg) {
         if (c == '\n' || c == '\r') {
@@ -45,8 +45,8 @@ namespace {
 class interrupt_deadline {
 public:
     interrupt_deadline() : stop_(gilsafe::stop_on_sigint()), thread_([this] { watch(); }) {}
-    interrupt_deadline(const interrupt_deadline &) = delete;
-    interrupt_deadline &operator=(const interrupt_deadline &) = delete;
+    interrupt_deadline(const interrupt_deadline&) = delete;
+    interrupt_deadline& operator=(const interrupt_deadline&) = delete;
     ~interrupt_deadline() {
         done_.store(true);
         thread_.join();
@@ -77,16 +77,16 @@ private:
 
 } // namespace
 
-int with_interpreter(const std::function<int()> &body) {
+int with_interpreter(const std::function<int()>& body) {
     // Python's SIGINT handler (KeyboardInterrupt in Python code) with ours in front of it
     // (a stop request for the C++ work).
     const pybind11::scoped_interpreter interpreter(true);
     const interrupt_deadline deadline; // puts our SIGINT handler in front of Python's
     try {
         return body();
-    } catch (const gilsafe::interrupted &) {
+    } catch (const gilsafe::interrupted&) {
         exit_interrupted();
-    } catch (const pybind11::error_already_set &e) {
+    } catch (const pybind11::error_already_set& e) {
         if (e.matches(PyExc_KeyboardInterrupt)) {
             exit_interrupted();
         }

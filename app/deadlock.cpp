@@ -29,7 +29,7 @@ std::string self_path() {
     return std::string(buf, static_cast<std::size_t>(len));
 }
 
-int run_child(const std::string &which) {
+int run_child(const std::string& which) {
     die_with_parent();
     return with_interpreter([&] {
         if (which == "wrong") {
@@ -47,7 +47,7 @@ bool guard_refuses_the_wrong_pattern() {
                try {
                    gilsafe::evaluate_with_gil(
                        10, [](std::size_t) { return true; }, out);
-               } catch (const gilsafe::gil_held_error &e) {
+               } catch (const gilsafe::gil_held_error& e) {
                    std::printf("   refused at once: %s\n", e.what());
                    return exit_success;
                }
@@ -56,7 +56,7 @@ bool guard_refuses_the_wrong_pattern() {
            }) == exit_success;
 }
 
-void print_indented(const std::string &output) {
+void print_indented(const std::string& output) {
     std::size_t start = 0;
     while (start < output.size()) {
         const std::size_t end = output.find('\n', start);
@@ -66,7 +66,7 @@ void print_indented(const std::string &output) {
     }
 }
 
-int run_deadlock(const deadlock_options &o) {
+int run_deadlock(const deadlock_options& o) {
     if (!o.child.empty()) {
         return run_child(o.child);
     }
@@ -116,9 +116,9 @@ int run_deadlock(const deadlock_options &o) {
 
 } // namespace
 
-void add_deadlock(CLI::App &app, command_table &commands) {
+void add_deadlock(CLI::App& app, command_table& commands) {
     auto o = std::make_shared<deadlock_options>();
-    CLI::App *sub = app.add_subcommand(
+    CLI::App* sub = app.add_subcommand(
         "deadlock", "Show the guide's deadlock safely: the wrong pattern in a child process that "
                     "is killed when it hangs, the guard that refuses it, then the right pattern.");
     sub->add_option("--timeout", o->timeout, "seconds without progress that count as a hang")

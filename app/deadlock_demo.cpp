@@ -32,7 +32,7 @@ std::size_t two_tasks_taking_the_gil() {
     arena.execute([&] {
         tbb::parallel_for(
             tbb::blocked_range<int>(0, 2, 1),
-            [&](const tbb::blocked_range<int> &) {
+            [&](const tbb::blocked_range<int>&) {
                 arrived.fetch_add(1);
                 const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
                 while (arrived.load() < 2 && std::chrono::steady_clock::now() < deadline) {

@@ -13,7 +13,7 @@ namespace {
 
 // Runs one compiled-in Python source file inside the module's namespace: the host gets
 // the package's own .py files, not copies.
-void exec_source(py::module_ &m, std::string_view source, const char *filename) {
+void exec_source(py::module_& m, std::string_view source, const char* filename) {
     const py::object builtins = py::module_::import("builtins");
     const py::object code =
         builtins.attr("compile")(py::str(source.data(), source.size()), filename, "exec");

@@ -11,7 +11,7 @@
 #include <exception>
 #include <iostream>
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
     CLI::App app{"gil_demo: Python and C++ in parallel without the GIL getting in the way.\n"
                  "Exit codes: 0 success, 1 runtime error, 2 usage error."};
     app.set_version_flag("-V,--version", std::string("gil_demo ") + gilsafe::version_string());
@@ -24,13 +24,13 @@ int main(int argc, char **argv) {
 
     try {
         app.parse(argc, argv);
-    } catch (const CLI::CallForHelp &e) {
+    } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
-    } catch (const CLI::CallForAllHelp &e) {
+    } catch (const CLI::CallForAllHelp& e) {
         return app.exit(e);
-    } catch (const CLI::CallForVersion &e) {
+    } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
-    } catch (const CLI::ParseError &e) {
+    } catch (const CLI::ParseError& e) {
         if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
             std::fprintf(stderr, "gil_demo: unknown subcommand '%s' (see gil_demo --help)\n",
                          argv[1]);
@@ -41,12 +41,12 @@ int main(int argc, char **argv) {
     }
     try {
         return commands.run();
-    } catch (const gilsafe::interrupted &) {
+    } catch (const gilsafe::interrupted&) {
         gil_demo::exit_interrupted();
-    } catch (const gil_demo::usage_error &e) {
+    } catch (const gil_demo::usage_error& e) {
         std::fprintf(stderr, "gil_demo: %s\n", e.what());
         return gil_demo::exit_usage;
-    } catch (const std::exception &e) {
+    } catch (const std::exception& e) {
         std::fprintf(stderr, "gil_demo: %s\n", gil_demo::one_line(e.what()).c_str());
         return gil_demo::exit_failure;
     } catch (...) {

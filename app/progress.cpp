@@ -11,7 +11,7 @@ namespace gil_demo {
 namespace {
 
 bool stderr_is_terminal() {
-    const char *term = std::getenv("TERM");
+    const char* term = std::getenv("TERM");
     return ::isatty(STDERR_FILENO) == 1 && (term == nullptr || std::strcmp(term, "dumb") != 0);
 }
 

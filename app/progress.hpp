@@ -15,8 +15,8 @@ namespace gil_demo {
 class progress {
 public:
     explicit progress(std::string label);
-    progress(const progress &) = delete;
-    progress &operator=(const progress &) = delete;
+    progress(const progress&) = delete;
+    progress& operator=(const progress&) = delete;
     ~progress();
 
     /// Changes what the line says (for example, which variant runs now).

@@ -30,7 +30,7 @@ void warm_up_threads() {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
     tbb::parallel_for(
         tbb::blocked_range<std::size_t>(0, threads, 1),
-        [&](const tbb::blocked_range<std::size_t> &) {
+        [&](const tbb::blocked_range<std::size_t>&) {
             arrived.fetch_add(1);
             while (arrived.load() < threads && std::chrono::steady_clock::now() < deadline) {
                 std::this_thread::sleep_for(std::chrono::microseconds(20));

@@ -24,7 +24,7 @@ struct userids_options {
     bool has_predicate = false;
 };
 
-int run_userids(const userids_options &o) {
+int run_userids(const userids_options& o) {
     userids_request request;
     request.count = o.count;
     request.threshold = o.threshold;
@@ -39,9 +39,9 @@ int run_userids(const userids_options &o) {
         try {
             const progress shown("evaluating " + std::to_string(request.count) + " predicates");
             report = gil_demo::run_userids(request);
-        } catch (const predicate_syntax_error &e) {
+        } catch (const predicate_syntax_error& e) {
             throw usage_error(e.what());
-        } catch (const pybind11::error_already_set &e) {
+        } catch (const pybind11::error_already_set& e) {
             if (e.matches(PyExc_KeyboardInterrupt)) {
                 throw; // Ctrl-C, not the predicate's fault: with_interpreter exits with 130
             }
@@ -55,9 +55,9 @@ int run_userids(const userids_options &o) {
 
 } // namespace
 
-void add_userids(CLI::App &app, command_table &commands) {
+void add_userids(CLI::App& app, command_table& commands) {
     auto o = std::make_shared<userids_options>();
-    CLI::App *sub = app.add_subcommand(
+    CLI::App* sub = app.add_subcommand(
         "userids", "Evaluate a predicate over UserID objects on oneTBB's threads, each taking "
                    "the GIL back, after the caller released it (the guide's no-deadlock pattern).");
     sub->add_option("--count", o->count, "number of UserID objects (ids 0..N-1)")
@@ -65,7 +65,7 @@ void add_userids(CLI::App &app, command_table &commands) {
         ->capture_default_str();
     sub->add_option("--threshold", o->threshold, "the guide's predicate is id > THRESHOLD")
         ->capture_default_str();
-    auto *predicate = sub->add_option(
+    auto* predicate = sub->add_option(
         "--predicate", o->predicate,
         "a Python expression over u instead, e.g. 'u.id % 7 == 3'; must give a bool");
     sub->add_option("--strategy", o->strategy,

@@ -18,11 +18,11 @@ namespace {
 
 // Compiles EXPR once into `lambda u: (EXPR)`. The expression is compiled alone first, so
 // that only a complete expression gets through and its syntax error names it.
-py::object compile_predicate(const std::string &expression) {
+py::object compile_predicate(const std::string& expression) {
     const py::module_ builtins = py::module_::import("builtins");
     try {
         builtins.attr("compile")(expression, "<predicate>", "eval");
-    } catch (py::error_already_set &e) {
+    } catch (py::error_already_set& e) {
         throw predicate_syntax_error("--predicate " + json_string(expression) + ": " +
                                      gilsafe::python_error_message(e));
     }
@@ -33,7 +33,7 @@ py::object compile_predicate(const std::string &expression) {
     return builtins.attr("eval")(code, globals);
 }
 
-bool as_bool(const py::object &result) {
+bool as_bool(const py::object& result) {
     if (!PyBool_Check(result.ptr())) {
         throw py::type_error("predicate returned " + std::string(Py_TYPE(result.ptr())->tp_name) +
                              ", not bool");
@@ -43,7 +43,7 @@ bool as_bool(const py::object &result) {
 
 } // namespace
 
-userids_report run_userids(const userids_request &request) {
+userids_report run_userids(const userids_request& request) {
     if (request.count < 0 || request.count > max_userids) {
         throw std::invalid_argument("--count must be between 0 and " + std::to_string(max_userids));
     }
@@ -53,12 +53,12 @@ userids_report run_userids(const userids_request &request) {
         python_predicate = compile_predicate(*request.predicate);
     }
     std::vector<py::object> users;
-    std::vector<const gilsafe::UserID *> views;
+    std::vector<const gilsafe::UserID*> views;
     users.reserve(static_cast<std::size_t>(request.count));
     views.reserve(static_cast<std::size_t>(request.count));
     for (std::int64_t id = 0; id < request.count; ++id) {
         users.push_back(py::cast(gilsafe::UserID{id}));
-        views.push_back(&users.back().cast<const gilsafe::UserID &>());
+        views.push_back(&users.back().cast<const gilsafe::UserID&>());
     }
 
     gilsafe::gil_parallel_options options = request.options;
@@ -68,7 +68,7 @@ userids_report run_userids(const userids_request &request) {
     const std::int64_t threshold = request.threshold;
     const auto start = std::chrono::steady_clock::now();
     if (python_predicate) {
-        const py::object &fn = *python_predicate;
+        const py::object& fn = *python_predicate;
         answers = gilsafe::parallel_map(
             users, [&](py::handle u) { return as_bool(fn(u)); }, options, &stats);
     } else {
@@ -97,7 +97,7 @@ userids_report run_userids(const userids_request &request) {
     return report;
 }
 
-std::string to_json(const userids_report &report) {
+std::string to_json(const userids_report& report) {
     std::string out = "{\"total\": " + std::to_string(report.total) +
                       ", \"allowed\": " + std::to_string(report.allowed);
     if (report.total <= 1000) {
@@ -113,7 +113,7 @@ std::string to_json(const userids_report &report) {
     return out;
 }
 
-std::string to_text(const userids_report &report) {
+std::string to_text(const userids_report& report) {
     std::string out =
         std::to_string(report.allowed) + " of " + std::to_string(report.total) + " allowed";
     if (report.total <= 20) {

@@ -48,11 +48,11 @@ struct userids_report {
 /// Throws std::invalid_argument for a bad count, predicate_syntax_error for a predicate
 /// that does not compile, and whatever the predicate raises (py::error_already_set), or
 /// pybind11::type_error when it returns something other than a bool.
-userids_report run_userids(const userids_request &request);
+userids_report run_userids(const userids_request& request);
 
 /// {"total", "allowed", "allowed_ids" (when total <= 1000), "threads_used", "strategy", "seconds"}
-std::string to_json(const userids_report &report);
+std::string to_json(const userids_report& report);
 /// A few human-readable lines.
-std::string to_text(const userids_report &report);
+std::string to_text(const userids_report& report);
 
 } // namespace gil_demo

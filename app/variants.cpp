@@ -18,7 +18,7 @@ namespace {
 // The text as a Python str, built in slices so that Ctrl-C stops it: a pure-ASCII text
 // is copied straight into a new compact str, any other is decoded slice by slice (cut
 // at character starts) and joined.
-py::str to_python_str(std::string_view text, const gilsafe::stop_signal &stop) {
+py::str to_python_str(std::string_view text, const gilsafe::stop_signal& stop) {
     constexpr std::size_t slice = std::size_t{16} << 20;
     const bool ascii = std::all_of(text.begin(), text.end(),
                                    [](char c) { return static_cast<unsigned char>(c) < 0x80; });
@@ -29,7 +29,7 @@ py::str to_python_str(std::string_view text, const gilsafe::stop_signal &stop) {
         if (!str) {
             throw py::error_already_set();
         }
-        auto *data = static_cast<char *>(PyUnicode_DATA(str.ptr()));
+        auto* data = static_cast<char*>(PyUnicode_DATA(str.ptr()));
         for (std::size_t at = 0; at < text.size(); at += slice) {
             stop.throw_if_requested();
             const std::size_t len = std::min(slice, text.size() - at);
@@ -53,7 +53,7 @@ py::str to_python_str(std::string_view text, const gilsafe::stop_signal &stop) {
 
 } // namespace
 
-const std::vector<variant_info> &variant_table() {
+const std::vector<variant_info>& variant_table() {
     static const std::vector<variant_info> table = {
         {variant::parallel, "parallel", "test_word_count_cpp_parallel", false},
         {variant::sequential, "sequential", "test_word_count_cpp_sequential", false},
@@ -64,8 +64,8 @@ const std::vector<variant_info> &variant_table() {
     return table;
 }
 
-const variant_info &info(variant v) {
-    for (const variant_info &row : variant_table()) {
+const variant_info& info(variant v) {
+    for (const variant_info& row : variant_table()) {
         if (row.which == v) {
             return row;
         }
@@ -74,7 +74,7 @@ const variant_info &info(variant v) {
 }
 
 std::optional<variant> parse_variant(std::string_view name) {
-    for (const variant_info &row : variant_table()) {
+    for (const variant_info& row : variant_table()) {
         if (name == row.name) {
             return row.which;
         }
@@ -84,7 +84,7 @@ std::optional<variant> parse_variant(std::string_view name) {
 
 std::vector<variant> all_variants() {
     std::vector<variant> out;
-    for (const variant_info &row : variant_table()) {
+    for (const variant_info& row : variant_table()) {
         out.push_back(row.which);
     }
     return out;
@@ -92,7 +92,7 @@ std::vector<variant> all_variants() {
 
 std::vector<std::string> variant_names() {
     std::vector<std::string> out;
-    for (const variant_info &row : variant_table()) {
+    for (const variant_info& row : variant_table()) {
         out.emplace_back(row.name);
     }
     return out;
@@ -107,7 +107,7 @@ variant_runner::~variant_runner() {
     if (executor_) {
         try {
             executor_.attr("shutdown")();
-        } catch (const py::error_already_set &) {
+        } catch (const py::error_already_set&) {
             // Shutting down an idle pool raises nothing but KeyboardInterrupt; Ctrl-C is
             // already on its way out.
         }

@@ -20,17 +20,17 @@ enum class variant { parallel, sequential, sequential_threads, python };
 struct variant_info {
     variant which;
     /// What the CLI calls it: "parallel", "sequential", "sequential-threads", "python".
-    const char *name;
+    const char* name;
     /// The pytest-benchmark test that measures it (tests/bench), so `compare` lines up.
-    const char *bench_name;
+    const char* bench_name;
     /// One call counts the text twice (the two-thread run).
     bool reads_twice;
 };
 
 /// The table, in the guide's order.
-const std::vector<variant_info> &variant_table();
+const std::vector<variant_info>& variant_table();
 /// The row of `v`.
-const variant_info &info(variant v);
+const variant_info& info(variant v);
 /// The variant called `name`, if there is one.
 std::optional<variant> parse_variant(std::string_view name);
 /// All four, in the guide's order.
@@ -51,8 +51,8 @@ public:
     /// gilsafe::utf8_error naming `name`.
     variant_runner(std::string_view contents, std::string name, std::string_view needle,
                    bool check_utf8);
-    variant_runner(const variant_runner &) = delete;
-    variant_runner &operator=(const variant_runner &) = delete;
+    variant_runner(const variant_runner&) = delete;
+    variant_runner& operator=(const variant_runner&) = delete;
     ~variant_runner();
 
     /// Everything `v` needs before a timed call: oneTBB's workers started, the Python

@@ -16,7 +16,7 @@
 #include <sstream>
 #include <stdexcept>
 
-extern char **environ;
+extern char** environ;
 
 namespace gil_demo {
 namespace {
@@ -28,8 +28,8 @@ public:
             throw std::runtime_error(std::string("cannot create a pipe: ") + std::strerror(errno));
         }
     }
-    pipe_pair(const pipe_pair &) = delete;
-    pipe_pair &operator=(const pipe_pair &) = delete;
+    pipe_pair(const pipe_pair&) = delete;
+    pipe_pair& operator=(const pipe_pair&) = delete;
     ~pipe_pair() {
         close_read();
         close_write();
@@ -40,7 +40,7 @@ public:
     void close_write() { close_fd(fds_[1]); }
 
 private:
-    static void close_fd(int &fd) {
+    static void close_fd(int& fd) {
         if (fd >= 0) {
             ::close(fd);
             fd = -1;
@@ -52,12 +52,12 @@ private:
 // True while a process of group `pgid` is alive. Zombies do not count: an orphaned
 // grandchild killed with its group stays a zombie until init reaps it.
 bool group_alive(pid_t pgid) {
-    DIR *proc = ::opendir("/proc");
+    DIR* proc = ::opendir("/proc");
     if (proc == nullptr) {
         return ::kill(-pgid, 0) == 0;
     }
     bool alive = false;
-    while (const dirent *entry = ::readdir(proc)) {
+    while (const dirent* entry = ::readdir(proc)) {
         if (entry->d_name[0] < '0' || entry->d_name[0] > '9') {
             continue;
         }
@@ -84,7 +84,7 @@ bool group_alive(pid_t pgid) {
 
 } // namespace
 
-child_outcome run_with_watchdog(const std::vector<std::string> &argv,
+child_outcome run_with_watchdog(const std::vector<std::string>& argv,
                                 std::chrono::milliseconds timeout) {
     if (argv.empty()) {
         throw std::invalid_argument("run_with_watchdog: no program");
@@ -98,9 +98,9 @@ child_outcome run_with_watchdog(const std::vector<std::string> &argv,
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
     posix_spawnattr_setpgroup(&attr, 0);
 
-    std::vector<char *> args;
-    for (const std::string &a : argv) {
-        args.push_back(const_cast<char *>(a.c_str()));
+    std::vector<char*> args;
+    for (const std::string& a : argv) {
+        args.push_back(const_cast<char*>(a.c_str()));
     }
     args.push_back(nullptr);
     pid_t pid = -1;

@@ -28,7 +28,7 @@ struct child_outcome {
 /// captured, and waits at most `timeout`. Past the deadline it kills the whole group
 /// and reaps the child: no process is left behind either way. Throws std::runtime_error
 /// if the child cannot be started.
-child_outcome run_with_watchdog(const std::vector<std::string> &argv,
+child_outcome run_with_watchdog(const std::vector<std::string>& argv,
                                 std::chrono::milliseconds timeout);
 
 /// Makes the calling process die with its parent (a watched child calls this first, so

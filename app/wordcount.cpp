@@ -32,7 +32,7 @@ struct wordcount_options {
     bool scale_given = false;
 };
 
-int run_wordcount(const wordcount_options &o, bool file_given) {
+int run_wordcount(const wordcount_options& o, bool file_given) {
     if (file_given && o.scale_given) {
         throw usage_error("--scale applies to the built-in corpus only, not to FILE");
     }
@@ -75,11 +75,11 @@ int run_wordcount(const wordcount_options &o, bool file_given) {
 
 } // namespace
 
-void add_wordcount(CLI::App &app, command_table &commands) {
+void add_wordcount(CLI::App& app, command_table& commands) {
     auto o = std::make_shared<wordcount_options>();
-    CLI::App *sub = app.add_subcommand(
+    CLI::App* sub = app.add_subcommand(
         "wordcount", "Count the words of FILE equal to NEEDLE, as the guide's search_py does.");
-    auto *file = sub->add_option("FILE", o->file,
+    auto* file = sub->add_option("FILE", o->file,
                                  "UTF-8 text file, memory-mapped; '-' reads standard input. "
                                  "Without it: the built-in corpus (the guide's benchmark text)");
     sub->add_option("NEEDLE", o->needle, "the word to count")->capture_default_str();
@@ -87,7 +87,7 @@ void add_wordcount(CLI::App &app, command_table &commands) {
         ->check(CLI::IsMember(variant_choices()))
         ->capture_default_str();
     add_threads_option(sub, o->threads);
-    auto *scale = sub->add_option("--scale", o->scale,
+    auto* scale = sub->add_option("--scale", o->scale,
                                   "repetitions of the built-in corpus (only without FILE)")
                       ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
                       ->capture_default_str();

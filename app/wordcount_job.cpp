@@ -8,9 +8,9 @@
 
 namespace gil_demo {
 
-wordcount_report run_wordcount(const gilsafe::text &t, std::string_view needle,
-                               const std::vector<variant> &variants,
-                               const std::function<void(variant)> &on_start) {
+wordcount_report run_wordcount(const gilsafe::text& t, std::string_view needle,
+                               const std::vector<variant>& variants,
+                               const std::function<void(variant)>& on_start) {
     wordcount_report report{t.name(), std::string(needle), t.view().size(), {}, true};
     variant_runner runner(t.view(), t.name(), needle, /*check_utf8=*/true);
     for (const variant v : variants) {
@@ -29,12 +29,12 @@ wordcount_report run_wordcount(const gilsafe::text &t, std::string_view needle,
     return report;
 }
 
-std::string to_json(const wordcount_report &report) {
+std::string to_json(const wordcount_report& report) {
     std::string out = "{\"file\": " + json_string(report.file) +
                       ", \"needle\": " + json_string(report.needle) +
                       ", \"bytes\": " + std::to_string(report.bytes) + ", \"results\": [";
     for (std::size_t i = 0; i < report.results.size(); ++i) {
-        const variant_result &r = report.results[i];
+        const variant_result& r = report.results[i];
         out += i == 0 ? "" : ", ";
         out += "{\"variant\": " + json_string(info(r.which).name) +
                ", \"count\": " + std::to_string(r.count) +
@@ -44,14 +44,14 @@ std::string to_json(const wordcount_report &report) {
     return out;
 }
 
-std::string to_table(const wordcount_report &report) {
+std::string to_table(const wordcount_report& report) {
     char line[160];
     std::string out = json_string(report.file) + ": " + std::to_string(report.bytes) +
                       " bytes, needle " + json_string(report.needle) + "\n";
     std::snprintf(line, sizeof line, "%-20s %14s %12s %12s\n", "variant", "count", "time (ms)",
                   "GB/s");
     out += line;
-    for (const variant_result &r : report.results) {
+    for (const variant_result& r : report.results) {
         const double bytes =
             static_cast<double>(report.bytes) * (info(r.which).reads_twice ? 2.0 : 1.0);
         const double gbps = r.seconds > 0 ? bytes / r.seconds / 1e9 : 0.0;

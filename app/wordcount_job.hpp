@@ -33,13 +33,13 @@ struct wordcount_report {
 /// Runs `variants` on `t` in order, one timed call each (variant_runner, UTF-8 checked:
 /// gilsafe::utf8_error if `t` is not valid UTF-8). Needs a running interpreter whose GIL
 /// the caller holds. `on_start` hears of each variant before it runs.
-wordcount_report run_wordcount(const gilsafe::text &t, std::string_view needle,
-                               const std::vector<variant> &variants,
-                               const std::function<void(variant)> &on_start = {});
+wordcount_report run_wordcount(const gilsafe::text& t, std::string_view needle,
+                               const std::vector<variant>& variants,
+                               const std::function<void(variant)>& on_start = {});
 
 /// The report as one JSON object: {"file", "needle", "bytes", "results", "agree"}.
-std::string to_json(const wordcount_report &report);
+std::string to_json(const wordcount_report& report);
 /// The report as a table: one row per variant with count, time and throughput.
-std::string to_table(const wordcount_report &report);
+std::string to_table(const wordcount_report& report);
 
 } // namespace gil_demo

@@ -10,10 +10,10 @@ namespace gilsafe {
 /// views of the str's UTF-8; every function releases the GIL while it counts, and Ctrl-C
 /// raises KeyboardInterrupt. Works in an extension module (PYBIND11_MODULE) and in a
 /// module built into an embedding program (PYBIND11_EMBEDDED_MODULE).
-void bind_word_count(pybind11::module_ &m);
+void bind_word_count(pybind11::module_& m);
 
 /// Adds the guide's UserID class (`UserID(7).id`, `repr` "UserID(7)", equality, hash),
 /// a Python view of gilsafe::UserID (<gilsafe/userid.hpp>).
-void bind_userid(pybind11::module_ &m);
+void bind_userid(pybind11::module_& m);
 
 } // namespace gilsafe

@@ -18,13 +18,13 @@ namespace gilsafe {
 /// tell "no such file" from "permission denied" without parsing the message.
 class input_error : public std::runtime_error {
 public:
-    input_error(const std::string &message, std::error_code code)
+    input_error(const std::string& message, std::error_code code)
         : std::runtime_error(message), code_(code) {}
-    input_error(const std::string &message, int errno_value)
+    input_error(const std::string& message, int errno_value)
         : input_error(message, std::error_code(errno_value, std::generic_category())) {}
 
     /// The errno behind the error (EILSEQ for invalid UTF-8).
-    const std::error_code &code() const noexcept { return code_; }
+    const std::error_code& code() const noexcept { return code_; }
 
 private:
     std::error_code code_;
@@ -34,7 +34,7 @@ private:
 /// well-formed character (the position Python's bytes.decode() reports).
 class utf8_error : public input_error {
 public:
-    utf8_error(const std::string &message, std::size_t offset)
+    utf8_error(const std::string& message, std::size_t offset)
         : input_error(message, EILSEQ), offset_(offset) {}
 
     std::size_t offset() const noexcept { return offset_; }

@@ -18,11 +18,11 @@ namespace gilsafe {
 bool gil_held_by_this_thread();
 
 /// Throws gil_held_error naming `where` if the calling thread holds the GIL.
-void require_gil_released(const char *where);
+void require_gil_released(const char* where);
 
 /// "TypeName: message" of a Python error, on one line (line breaks become spaces).
 /// Needs the GIL.
-std::string python_error_message(const pybind11::error_already_set &e);
+std::string python_error_message(const pybind11::error_already_set& e);
 
 /// How workers take the GIL to evaluate a predicate.
 enum class acquire_strategy {
@@ -34,7 +34,7 @@ enum class acquire_strategy {
 };
 
 /// "per-item" or "per-chunk".
-const char *strategy_name(acquire_strategy s);
+const char* strategy_name(acquire_strategy s);
 
 /// How evaluate_with_gil divides and schedules the work.
 struct gil_parallel_options {
@@ -68,18 +68,18 @@ struct gil_parallel_stats {
 /// every running chunk has stopped. The work runs in an isolated region: a thread
 /// waiting inside a nested parallel algorithm never picks up these chunks.
 gil_parallel_stats evaluate_with_gil(std::size_t n,
-                                     const std::function<bool(std::size_t)> &predicate,
-                                     std::vector<char> &out,
-                                     const gil_parallel_options &options = {});
+                                     const std::function<bool(std::size_t)>& predicate,
+                                     std::vector<char>& out,
+                                     const gil_parallel_options& options = {});
 
 /// The guide's pattern as one call: with the GIL held, releases it, lets oneTBB's threads
 /// evaluate `predicate(objects[i])` (each with the GIL), takes it back and returns the
 /// answers. Python objects are only ever used by reference (no copies, so no refcount
 /// traffic off the GIL); the predicate receives a borrowed handle.
 template <class Predicate>
-std::vector<char> parallel_map(const std::vector<pybind11::object> &objects, Predicate &&predicate,
-                               const gil_parallel_options &options = {},
-                               gil_parallel_stats *stats = nullptr) {
+std::vector<char> parallel_map(const std::vector<pybind11::object>& objects, Predicate&& predicate,
+                               const gil_parallel_options& options = {},
+                               gil_parallel_stats* stats = nullptr) {
     std::vector<char> out;
     const std::function<bool(std::size_t)> at_index = [&](std::size_t i) {
         return predicate(pybind11::handle(objects[i]));

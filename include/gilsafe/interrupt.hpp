@@ -11,7 +11,7 @@ namespace gilsafe {
 /// A request to stop, polled between ranges of work: it is on once `counter` has moved
 /// past the value it had when the work began. Default-constructed: never on.
 struct stop_signal {
-    const std::atomic<std::uint64_t> *counter = nullptr;
+    const std::atomic<std::uint64_t>* counter = nullptr;
     std::uint64_t seen = 0;
 
     bool requested() const noexcept {

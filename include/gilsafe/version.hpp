@@ -4,6 +4,6 @@
 namespace gilsafe {
 
 /// "MAJOR.MINOR.PATCH", from project() in CMakeLists.txt.
-const char *version_string();
+const char* version_string();
 
 } // namespace gilsafe

@@ -26,7 +26,7 @@ std::size_t count_sequential(std::string_view text, std::string_view needle);
 
 /// count_sequential that polls `stop` every few megabytes and throws `interrupted`.
 std::size_t count_sequential(std::string_view text, std::string_view needle,
-                             const stop_signal &stop);
+                             const stop_signal& stop);
 
 /// Options of count_parallel; the defaults are what gil_demo and the bindings use.
 struct parallel_options {
@@ -43,7 +43,7 @@ struct parallel_options {
 /// separator. Runs in an isolated region, so a caller that is itself a TBB task (say,
 /// a Python predicate evaluated by a worker) never picks up unrelated outer work.
 std::size_t count_parallel(std::string_view text, std::string_view needle,
-                           const parallel_options &options = {});
+                           const parallel_options& options = {});
 
 /// A count together with the text's UTF-8 check, done in the same pass.
 struct checked_count {
@@ -56,13 +56,13 @@ struct checked_count {
 /// count_sequential and find_invalid_utf8 in one pass: each block of the text is checked
 /// and then counted while it is still in cache, so a file costs one trip through memory.
 checked_count count_sequential_checked(std::string_view text, std::string_view needle,
-                                       const stop_signal &stop = {});
+                                       const stop_signal& stop = {});
 
 /// count_parallel and find_invalid_utf8 in one pass (see count_sequential_checked).
 checked_count count_parallel_checked(std::string_view text, std::string_view needle,
-                                     const parallel_options &options = {});
+                                     const parallel_options& options = {});
 
 /// Name of the kernel the counts use on this CPU ("avx2" or "scalar").
-const char *kernel_name();
+const char* kernel_name();
 
 } // namespace gilsafe

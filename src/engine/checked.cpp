@@ -34,7 +34,7 @@ checked_count count_checked_range(std::string_view text, std::string_view needle
     return out;
 }
 
-checked_count combine(checked_count a, const checked_count &b) {
+checked_count combine(checked_count a, const checked_count& b) {
     a.count += b.count;
     a.first_invalid = std::min(a.first_invalid, b.first_invalid);
     return a;
@@ -43,7 +43,7 @@ checked_count combine(checked_count a, const checked_count &b) {
 } // namespace detail
 
 checked_count count_sequential_checked(std::string_view text, std::string_view needle,
-                                       const stop_signal &stop) {
+                                       const stop_signal& stop) {
     checked_count out;
     for (std::size_t begin = 0; begin < text.size(); begin += detail::stop_poll_bytes) {
         stop.throw_if_requested();

@@ -13,6 +13,6 @@ checked_count count_checked_range(std::string_view text, std::string_view needle
                                   std::size_t end);
 
 /// The counts added, the first invalid offsets' minimum.
-checked_count combine(checked_count a, const checked_count &b);
+checked_count combine(checked_count a, const checked_count& b);
 
 } // namespace gilsafe::detail

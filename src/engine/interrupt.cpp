@@ -12,15 +12,15 @@ std::atomic<std::uint64_t> sigints{0};
 // The handler we replaced; only plain (non-SA_SIGINFO) handlers are chained, which is
 // what CPython installs. Atomics, because the signal handler reads them.
 std::atomic<void (*)(int)> previous_handler{nullptr};
-std::atomic<void (*)(int, siginfo_t *, void *)> previous_action{nullptr};
+std::atomic<void (*)(int, siginfo_t*, void*)> previous_action{nullptr};
 std::atomic<bool> previous_is_default{false};
 std::mutex install_mutex;
 
 void on_sigint(int sig) {
     const std::uint64_t count = sigints.fetch_add(1, std::memory_order_relaxed) + 1;
-    if (auto *handler = previous_handler.load()) {
+    if (auto* handler = previous_handler.load()) {
         handler(sig);
-    } else if (auto *action = previous_action.load()) {
+    } else if (auto* action = previous_action.load()) {
         siginfo_t info{};
         info.si_signo = sig;
         action(sig, &info, nullptr);

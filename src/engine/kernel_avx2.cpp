@@ -60,8 +60,8 @@ __attribute__((target("avx2"))) std::uint32_t nonzero_mask(__m256i v) {
 } // namespace
 
 __attribute__((target("avx2,bmi,popcnt"))) std::size_t
-count_words_avx2(const byte *s, std::size_t n, const byte *needle, std::size_t m, std::size_t begin,
-                 std::size_t end, bool *all_ascii) {
+count_words_avx2(const byte* s, std::size_t n, const byte* needle, std::size_t m, std::size_t begin,
+                 std::size_t end, bool* all_ascii) {
     constexpr std::size_t width = 32;
     std::size_t total = 0;
     std::size_t p = begin;
@@ -78,10 +78,9 @@ count_words_avx2(const byte *s, std::size_t n, const byte *needle, std::size_t m
         const __m256i first = _mm256_set1_epi8(static_cast<char>(needle[0]));
         const __m256i last = _mm256_set1_epi8(static_cast<char>(needle[m - 1]));
         for (; p + width <= end && p + m + width <= n; p += width) {
-            const auto *at = s + p;
-            const __m256i v_first = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(at));
-            const __m256i v_last =
-                _mm256_loadu_si256(reinterpret_cast<const __m256i *>(at + m - 1));
+            const auto* at = s + p;
+            const __m256i v_first = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
+            const __m256i v_last = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at + m - 1));
             seen = _mm256_or_si256(seen, v_first);
             const __m256i eq = _mm256_and_si256(_mm256_cmpeq_epi8(v_first, first),
                                                 _mm256_cmpeq_epi8(v_last, last));
@@ -90,9 +89,9 @@ count_words_avx2(const byte *s, std::size_t n, const byte *needle, std::size_t m
                 continue;
             }
             const __m256i c_prev =
-                cls.classify(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(at - 1)));
+                cls.classify(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(at - 1)));
             const __m256i c_next =
-                cls.classify(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(at + m)));
+                cls.classify(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(at + m)));
             candidates &= nonzero_mask(_mm256_and_si256(c_prev, cls.before_bits)) &
                           nonzero_mask(_mm256_and_si256(c_next, cls.after_bits));
             if (m <= 2) {
@@ -134,8 +133,8 @@ bool avx2_supported() {
 
 #else
 
-std::size_t count_words_avx2(const byte *s, std::size_t n, const byte *needle, std::size_t m,
-                             std::size_t begin, std::size_t end, bool *all_ascii) {
+std::size_t count_words_avx2(const byte* s, std::size_t n, const byte* needle, std::size_t m,
+                             std::size_t begin, std::size_t end, bool* all_ascii) {
     if (all_ascii != nullptr) {
         *all_ascii = false;
     }

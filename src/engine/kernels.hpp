@@ -12,26 +12,23 @@ namespace gilsafe::detail {
 /// millisecond at the kernel's speed, a few at the empty needle's.
 constexpr std::size_t stop_poll_bytes = std::size_t{4} << 20;
 
-/// Empty fields that start at a position in [begin, end) of s[0, n).
-std::size_t count_empty_range(const byte *s, std::size_t n, std::size_t begin, std::size_t end);
-
 /// Fields equal to the (non-empty, separator-free) needle that start in [begin, end):
 /// candidates found with memchr, each checked by word_at.
-std::size_t count_words_scalar(const byte *s, std::size_t n, const byte *needle, std::size_t m,
+std::size_t count_words_scalar(const byte* s, std::size_t n, const byte* needle, std::size_t m,
                                std::size_t begin, std::size_t end);
 
 /// count_words_scalar, 32 positions at a time; also tells in `all_ascii` (when given)
 /// whether [begin, end) is plain ASCII. Only on CPUs where avx2_supported().
-std::size_t count_words_avx2(const byte *s, std::size_t n, const byte *needle, std::size_t m,
-                             std::size_t begin, std::size_t end, bool *all_ascii);
+std::size_t count_words_avx2(const byte* s, std::size_t n, const byte* needle, std::size_t m,
+                             std::size_t begin, std::size_t end, bool* all_ascii);
 
 /// True when this build has the AVX2 kernel and the CPU runs it (AVX2, BMI, POPCNT).
 bool avx2_supported();
 
 /// The kernel for this CPU; when `all_ascii` is given, the AVX2 kernel also says whether
 /// [begin, end) is plain ASCII (the scalar one leaves it false: not known).
-std::size_t count_words(const byte *s, std::size_t n, const byte *needle, std::size_t m,
-                        std::size_t begin, std::size_t end, bool *all_ascii = nullptr);
+std::size_t count_words(const byte* s, std::size_t n, const byte* needle, std::size_t m,
+                        std::size_t begin, std::size_t end, bool* all_ascii = nullptr);
 
 /// Fields equal to `needle` that start at a byte position in [begin, end); position
 /// text.size() (a trailing empty field) belongs to the non-empty range ending there.
@@ -41,6 +38,6 @@ std::size_t count_range(std::string_view text, std::string_view needle, std::siz
 /// count_range, and whether the kernel saw [begin, end) to be plain ASCII (false: not
 /// known).
 std::size_t count_range_reporting_ascii(std::string_view text, std::string_view needle,
-                                        std::size_t begin, std::size_t end, bool &all_ascii);
+                                        std::size_t begin, std::size_t end, bool& all_ascii);
 
 } // namespace gilsafe::detail

@@ -27,7 +27,7 @@ public:
     text_range(std::string_view text, std::size_t grain)
         : text_(text), begin_(0), end_(text.size()), grain_(std::max<std::size_t>(grain, 8)) {}
 
-    text_range(text_range &other, tbb::split)
+    text_range(text_range& other, tbb::split)
         : text_(other.text_), begin_(other.cut_point()), end_(other.end_), grain_(other.grain_) {
         other.end_ = begin_;
     }
@@ -41,7 +41,7 @@ private:
     // The first separator end after the middle, looking no further than a quarter of
     // the range; failing that, the character boundary at or before the middle.
     std::size_t cut_point() const {
-        const byte *s = bytes_of(text_);
+        const byte* s = bytes_of(text_);
         const std::size_t n = text_.size();
         const std::size_t middle = begin_ + (end_ - begin_) / 2;
         const std::size_t limit = middle + (end_ - begin_) / 4;
@@ -67,7 +67,7 @@ private:
 constexpr std::size_t default_min_parallel_size = std::size_t{256} << 10;
 
 // The grain of a parallel count of `n` bytes, or 0 when it is better done on this thread.
-std::size_t parallel_grain(std::size_t n, const parallel_options &options) {
+std::size_t parallel_grain(std::size_t n, const parallel_options& options) {
     const std::size_t min_size =
         options.min_parallel_size != 0 ? options.min_parallel_size : default_min_parallel_size;
     const std::size_t concurrency = detail::usable_threads();
@@ -82,12 +82,12 @@ std::size_t parallel_grain(std::size_t n, const parallel_options &options) {
 // parallel_reduce of `count(begin, end)` over separator-aligned ranges, each counted in
 // slices with the stop signal polled in between (a throw makes oneTBB cancel the rest).
 template <class Result, class Count, class Combine>
-Result parallel_fold(std::string_view text, std::size_t grain, const stop_signal &stop, Count count,
+Result parallel_fold(std::string_view text, std::size_t grain, const stop_signal& stop, Count count,
                      Combine combine) {
     return tbb::this_task_arena::isolate([&] {
         return tbb::parallel_reduce(
             text_range(text, grain), Result{},
-            [&](const text_range &r, Result acc) {
+            [&](const text_range& r, Result acc) {
                 for (std::size_t at = r.begin(); at < r.end(); at += stop_poll_bytes) {
                     stop.throw_if_requested();
                     acc = combine(acc, count(at, std::min(r.end(), at + stop_poll_bytes)));
@@ -101,7 +101,7 @@ Result parallel_fold(std::string_view text, std::size_t grain, const stop_signal
 } // namespace
 
 std::size_t count_parallel(std::string_view text, std::string_view needle,
-                           const parallel_options &options) {
+                           const parallel_options& options) {
     const std::size_t grain = parallel_grain(text.size(), options);
     if (grain == 0 || (!needle.empty() && detail::needle_has_separator(needle))) {
         return count_sequential(text, needle, options.stop);
@@ -115,7 +115,7 @@ std::size_t count_parallel(std::string_view text, std::string_view needle,
 }
 
 checked_count count_parallel_checked(std::string_view text, std::string_view needle,
-                                     const parallel_options &options) {
+                                     const parallel_options& options) {
     const std::size_t grain = parallel_grain(text.size(), options);
     if (grain == 0) {
         return count_sequential_checked(text, needle, options.stop);
@@ -125,7 +125,7 @@ checked_count count_parallel_checked(std::string_view text, std::string_view nee
         [&](std::size_t begin, std::size_t end) {
             return detail::count_checked_range(text, needle, begin, end);
         },
-        [](checked_count a, const checked_count &b) { return detail::combine(a, b); });
+        [](checked_count a, const checked_count& b) { return detail::combine(a, b); });
 }
 
 } // namespace gilsafe

@@ -10,8 +10,8 @@ namespace gilsafe::detail {
 
 using byte = unsigned char;
 
-inline const byte *bytes_of(std::string_view v) {
-    return reinterpret_cast<const byte *>(v.data());
+inline const byte* bytes_of(std::string_view v) {
+    return reinterpret_cast<const byte*>(v.data());
 }
 
 // Single-byte line breaks of str.splitlines().
@@ -24,7 +24,7 @@ inline bool is_single_separator(byte c) {
 }
 
 // Length of the separator that starts at p (\r\n is one), or 0 if none does.
-inline std::size_t separator_length_at(const byte *s, std::size_t n, std::size_t p) {
+inline std::size_t separator_length_at(const byte* s, std::size_t n, std::size_t p) {
     const byte c = s[p];
     if (c == '\r') {
         return p + 1 < n && s[p + 1] == '\n' ? 2 : 1;
@@ -41,14 +41,14 @@ inline std::size_t separator_length_at(const byte *s, std::size_t n, std::size_t
     return 0;
 }
 
-inline bool separator_starts_at(const byte *s, std::size_t n, std::size_t p) {
+inline bool separator_starts_at(const byte* s, std::size_t n, std::size_t p) {
     return p < n && separator_length_at(s, n, p) != 0;
 }
 
 // True when a separator ends right before position p > 0. 0xc2 and 0xe2 are always lead
 // bytes, so in valid UTF-8 "c2 85" is U+0085 wherever it appears (a character that merely
 // ends in 0x85 has another byte before it).
-inline bool separator_ends_before(const byte *s, std::size_t p) {
+inline bool separator_ends_before(const byte* s, std::size_t p) {
     const byte c = s[p - 1];
     if (is_single_separator(c)) {
         return true;
@@ -63,7 +63,7 @@ inline bool separator_ends_before(const byte *s, std::size_t p) {
 }
 
 // Does a field equal to the (non-empty, separator-free) needle start at p?
-inline bool word_at(const byte *s, std::size_t n, const byte *needle, std::size_t m,
+inline bool word_at(const byte* s, std::size_t n, const byte* needle, std::size_t m,
                     std::size_t p) {
     return p + m <= n && std::memcmp(s + p, needle, m) == 0 &&
            (p == 0 || separator_ends_before(s, p)) &&
@@ -71,7 +71,7 @@ inline bool word_at(const byte *s, std::size_t n, const byte *needle, std::size_
 }
 
 // Does an empty field start at p (0 <= p <= n)?
-inline bool empty_field_at(const byte *s, std::size_t n, std::size_t p) {
+inline bool empty_field_at(const byte* s, std::size_t n, std::size_t p) {
     if (p == 0) {
         if (n == 0) {
             return false; // "".splitlines() has no lines at all

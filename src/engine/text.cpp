@@ -16,7 +16,7 @@
 namespace gilsafe {
 namespace {
 
-std::string quoted(const std::string &name) {
+std::string quoted(const std::string& name) {
     return "'" + name + "'";
 }
 
@@ -34,7 +34,7 @@ std::string reason(int err) {
 }
 
 // input_error "WHAT: REASON" for the errno the failed call just set.
-[[noreturn]] void system_input_error(const std::string &what) {
+[[noreturn]] void system_input_error(const std::string& what) {
     const int err = errno;
     throw input_error(what + ": " + reason(err), err);
 }
@@ -43,8 +43,8 @@ std::string reason(int err) {
 class fd_guard {
 public:
     explicit fd_guard(int fd) : fd_(fd) {}
-    fd_guard(const fd_guard &) = delete;
-    fd_guard &operator=(const fd_guard &) = delete;
+    fd_guard(const fd_guard&) = delete;
+    fd_guard& operator=(const fd_guard&) = delete;
     ~fd_guard() {
         if (fd_ > 2) {
             ::close(fd_);
@@ -55,7 +55,7 @@ private:
     int fd_;
 };
 
-std::string read_all(int fd, const std::string &name) {
+std::string read_all(int fd, const std::string& name) {
     std::string buffer;
     std::size_t used = 0;
     buffer.resize(std::size_t{1} << 16);
@@ -81,7 +81,7 @@ std::string read_all(int fd, const std::string &name) {
 
 } // namespace
 
-text text::open(const std::string &path) {
+text text::open(const std::string& path) {
     if (path == "-") {
         struct stat st {};
         if (::fstat(STDIN_FILENO, &st) != 0) {
@@ -117,24 +117,24 @@ text text::map_fd(int fd, std::string name) {
     if (t.size_ == 0) {
         return t;
     }
-    void *map = ::mmap(nullptr, t.size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    void* map = ::mmap(nullptr, t.size_, PROT_READ, MAP_PRIVATE, fd, 0);
     if (map == MAP_FAILED) {
         system_input_error("cannot map " + quoted(t.name_));
     }
     ::madvise(map, t.size_, MADV_SEQUENTIAL); // advice only: failure changes nothing
     ::madvise(map, t.size_, MADV_WILLNEED);
-    t.data_ = static_cast<const char *>(map);
+    t.data_ = static_cast<const char*>(map);
     t.mapped_ = true;
     return t;
 }
 
-void text::prefault(const stop_signal &stop) const {
+void text::prefault(const stop_signal& stop) const {
     if (!mapped_) {
         return;
     }
     constexpr std::size_t step = std::size_t{64} << 20;
     const long page = ::sysconf(_SC_PAGESIZE);
-    auto *base = const_cast<char *>(data_);
+    auto* base = const_cast<char*>(data_);
     for (std::size_t at = 0; at < size_; at += step) {
         stop.throw_if_requested();
         const std::size_t len = std::min(step, size_ - at);
@@ -160,11 +160,11 @@ text text::from_string(std::string contents, std::string name) {
     return t;
 }
 
-text::text(text &&other) noexcept {
+text::text(text&& other) noexcept {
     *this = std::move(other);
 }
 
-text &text::operator=(text &&other) noexcept {
+text& text::operator=(text&& other) noexcept {
     if (this != &other) {
         release();
         mapped_ = std::exchange(other.mapped_, false);
@@ -187,18 +187,18 @@ text::~text() {
 
 void text::release() noexcept {
     if (mapped_) {
-        ::munmap(const_cast<char *>(data_), size_);
+        ::munmap(const_cast<char*>(data_), size_);
         mapped_ = false;
     }
     data_ = nullptr;
     size_ = 0;
 }
 
-utf8_error invalid_utf8(const std::string &name, std::size_t offset) {
+utf8_error invalid_utf8(const std::string& name, std::size_t offset) {
     return utf8_error(quoted(name) + ": invalid UTF-8 at byte " + std::to_string(offset), offset);
 }
 
-void require_utf8(const text &t, const stop_signal &stop) {
+void require_utf8(const text& t, const stop_signal& stop) {
     const std::size_t bad = find_invalid_utf8(t.view(), stop);
     if (bad != std::string_view::npos) {
         throw invalid_utf8(t.name(), bad);

@@ -13,7 +13,7 @@ namespace gilsafe {
 namespace {
 
 // Length of the well-formed UTF-8 sequence at p, or 0 (Unicode Table 3-7).
-std::size_t utf8_sequence_length(const unsigned char *s, std::size_t n, std::size_t p) {
+std::size_t utf8_sequence_length(const unsigned char* s, std::size_t n, std::size_t p) {
     const unsigned char c = s[p];
     auto cont = [&](std::size_t i, unsigned char lo, unsigned char hi) {
         return p + i < n && s[p + i] >= lo && s[p + i] <= hi;
@@ -38,11 +38,11 @@ std::size_t utf8_sequence_length(const unsigned char *s, std::size_t n, std::siz
 }
 
 // Length of the all-ASCII prefix of [p, n), checked 64 bytes at a time.
-std::size_t ascii_run(const unsigned char *s, std::size_t n, std::size_t p) {
+std::size_t ascii_run(const unsigned char* s, std::size_t n, std::size_t p) {
     const std::size_t start = p;
 #if defined(__SSE2__)
     while (p + 64 <= n) {
-        const auto *v = reinterpret_cast<const __m128i *>(s + p);
+        const auto* v = reinterpret_cast<const __m128i*>(s + p);
         const __m128i any =
             _mm_or_si128(_mm_or_si128(_mm_loadu_si128(v), _mm_loadu_si128(v + 1)),
                          _mm_or_si128(_mm_loadu_si128(v + 2), _mm_loadu_si128(v + 3)));
@@ -60,7 +60,7 @@ std::size_t ascii_run(const unsigned char *s, std::size_t n, std::size_t p) {
 
 } // namespace
 
-std::size_t find_invalid_utf8(std::string_view bytes, const stop_signal &stop) {
+std::size_t find_invalid_utf8(std::string_view bytes, const stop_signal& stop) {
     // Slice by slice (ranges compose), polling `stop` in between.
     constexpr std::size_t slice = std::size_t{16} << 20;
     for (std::size_t at = 0; at < bytes.size(); at += slice) {
@@ -76,7 +76,7 @@ std::size_t find_invalid_utf8(std::string_view bytes, const stop_signal &stop) {
 namespace detail {
 
 std::size_t find_invalid_utf8_range(std::string_view bytes, std::size_t begin, std::size_t end) {
-    const auto *s = reinterpret_cast<const unsigned char *>(bytes.data());
+    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
     const std::size_t n = bytes.size();
     end = std::min(end, n);
     std::size_t p = begin;

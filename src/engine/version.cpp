@@ -3,7 +3,7 @@
 
 namespace gilsafe {
 
-const char *version_string() {
+const char* version_string() {
     return GILSAFE_VERSION;
 }
 

@@ -57,7 +57,7 @@ public:
     meeting(std::size_t expected, std::chrono::milliseconds timeout)
         : expected_(expected), deadline_(std::chrono::steady_clock::now() + timeout) {}
 
-    void arrive(tbb::task_group_context &ctx) {
+    void arrive(tbb::task_group_context& ctx) {
         if (arrived_.fetch_add(1) >= expected_) {
             return;
         }
@@ -81,7 +81,7 @@ bool gil_held_by_this_thread() {
     return Py_IsInitialized() != 0 && PyGILState_Check() != 0;
 }
 
-void require_gil_released(const char *where) {
+void require_gil_released(const char* where) {
     if (gil_held_by_this_thread()) {
         throw gil_held_error(std::string(where) +
                              ": called with the GIL held; release it first "
@@ -89,13 +89,13 @@ void require_gil_released(const char *where) {
     }
 }
 
-const char *strategy_name(acquire_strategy s) {
+const char* strategy_name(acquire_strategy s) {
     return s == acquire_strategy::per_item ? "per-item" : "per-chunk";
 }
 
 gil_parallel_stats evaluate_with_gil(std::size_t n,
-                                     const std::function<bool(std::size_t)> &predicate,
-                                     std::vector<char> &out, const gil_parallel_options &options) {
+                                     const std::function<bool(std::size_t)>& predicate,
+                                     std::vector<char>& out, const gil_parallel_options& options) {
     require_gil_released("evaluate_with_gil");
     out.assign(n, 0);
     if (n == 0) {
@@ -114,7 +114,7 @@ gil_parallel_stats evaluate_with_gil(std::size_t n,
     tbb::enumerable_thread_specific<std::size_t> evaluated(0);
 
     auto run_chunk = [&](std::size_t begin, std::size_t end) {
-        std::size_t &mine = evaluated.local();
+        std::size_t& mine = evaluated.local();
         if (options.strategy == acquire_strategy::per_chunk) {
             const py::gil_scoped_acquire gil;
             acquisitions.fetch_add(1, std::memory_order_relaxed);
@@ -137,7 +137,7 @@ gil_parallel_stats evaluate_with_gil(std::size_t n,
     tbb::this_task_arena::isolate([&] {
         tbb::parallel_for(
             tbb::blocked_range<std::size_t>(0, chunks, 1),
-            [&](const tbb::blocked_range<std::size_t> &r) {
+            [&](const tbb::blocked_range<std::size_t>& r) {
                 for (std::size_t c = r.begin(); c != r.end(); ++c) {
                     if (ctx.is_group_execution_cancelled()) {
                         return;

@@ -5,11 +5,11 @@ namespace py = pybind11;
 
 namespace gilsafe {
 
-std::string python_error_message(const py::error_already_set &e) {
+std::string python_error_message(const py::error_already_set& e) {
     std::string type = py::str(e.type().attr("__name__"));
     std::string message = py::str(e.value());
     std::string line = message.empty() ? type : type + ": " + message;
-    for (char &c : line) {
+    for (char& c : line) {
         if (c == '\n' || c == '\r') {
             c = ' ';
         }

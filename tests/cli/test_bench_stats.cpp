@@ -19,10 +19,10 @@ struct expected_stats {
     std::vector<double> data;
     double min, max, mean, stddev, median, q1, q3, iqr, ld15iqr, hd15iqr, ops, total;
     std::size_t rounds;
-    const char *outliers;
+    const char* outliers;
 };
 
-void expect_stats(const expected_stats &e) {
+void expect_stats(const expected_stats& e) {
     const bench_stats s = compute_bench_stats(e.data);
     const std::string where = testing::PrintToString(e.data);
     EXPECT_DOUBLE_EQ(s.min, e.min) << where;
@@ -198,7 +198,7 @@ TEST(TimeRounds, WarmsUpOnceThenTimesEachRound) {
     }
 }
 
-bench_result result(const std::string &name, std::vector<double> seconds, double bytes = 0) {
+bench_result result(const std::string& name, std::vector<double> seconds, double bytes = 0) {
     bench_result r;
     r.name = name;
     r.seconds = std::move(seconds);
@@ -207,7 +207,7 @@ bench_result result(const std::string &name, std::vector<double> seconds, double
     return r;
 }
 
-std::vector<std::string> lines_of(const std::string &text) {
+std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> out;
     std::size_t at = 0;
     while (at < text.size()) {
@@ -225,7 +225,7 @@ TEST(BenchTable, HasTheGuidesColumnsSortedByMinWithRatiosToTheBest) {
     const std::vector<std::string> lines = lines_of(table);
     ASSERT_GE(lines.size(), 6U);
     EXPECT_NE(lines[0].find(" benchmark: 2 tests "), std::string::npos);
-    for (const char *label : {"Name (time in ms)", "Min", "Max", "Mean", "StdDev", "Median", "IQR",
+    for (const char* label : {"Name (time in ms)", "Min", "Max", "Mean", "StdDev", "Median", "IQR",
                               "Outliers", "OPS", "Rounds", "Iterations", "Throughput (GB/s)"}) {
         EXPECT_NE(lines[1].find(label), std::string::npos) << label;
     }
@@ -251,7 +251,7 @@ TEST(BenchJson, HasPytestBenchmarksLayout) {
     ctx.datetime = "2024-01-01T00:00:00.000000";
     const std::string json =
         gil_demo::bench_json({result("test_word_count_cpp_parallel", {0.25, 0.75})}, ctx);
-    for (const char *key :
+    for (const char* key :
          {"\"machine_info\": {}", "\"commit_info\": {}", "\"benchmarks\": [",
           "\"name\": \"test_word_count_cpp_parallel\"", "\"group\": null", "\"min\": 0.25",
           "\"max\": 0.75", "\"mean\": 0.5", "\"median\": 0.5", "\"iqr\": 0.5", "\"ops\": 2",

@@ -17,7 +17,7 @@ namespace py = pybind11;
 
 namespace {
 
-std::size_t search_py(const std::string &text, const std::string &needle) {
+std::size_t search_py(const std::string& text, const std::string& needle) {
     const py::object fn = py::module_::import("word_count").attr("search_py");
     return fn(py::str(text), py::str(needle)).cast<std::size_t>();
 }
@@ -69,7 +69,7 @@ TEST(Differential, AllVariantsAgreeWithThePythonReference) {
         }
         std::vector<std::string> needles = {"", "a", "is", "\u00e9", "ab", "a\u00a0b"};
         needles.push_back(alphabet[rng() % alphabet.size()] + alphabet[rng() % alphabet.size()]);
-        for (const std::string &needle : needles) {
+        for (const std::string& needle : needles) {
             const std::size_t expected = search_py(text, needle);
             nonzero += expected != 0 ? 1U : 0U;
             const std::size_t sequential = [&] {
@@ -81,7 +81,7 @@ TEST(Differential, AllVariantsAgreeWithThePythonReference) {
             gilsafe::parallel_options tiny;
             tiny.grain = 1 + rng() % 24;
             tiny.min_parallel_size = 1;
-            tbb::task_arena &arena = arenas[rng() % arenas.size()];
+            tbb::task_arena& arena = arenas[rng() % arenas.size()];
             const std::size_t parallel = [&] {
                 const py::gil_scoped_release no_gil;
                 return arena.execute([&] { return gilsafe::count_parallel(text, needle, tiny); });
@@ -106,7 +106,7 @@ TEST(Differential, TheFourHostVariantsAgree) {
         const auto report = gil_demo::run_wordcount(t, needle, gil_demo::all_variants());
         ASSERT_EQ(report.results.size(), 4U);
         EXPECT_TRUE(report.agree);
-        for (const auto &r : report.results) {
+        for (const auto& r : report.results) {
             EXPECT_EQ(r.count, search_py(body, needle)) << gil_demo::info(r.which).name;
         }
     }
@@ -147,7 +147,7 @@ TEST(Differential, Utf8CheckAgreesWithPythonsDecoder) {
         std::size_t expected = std::string::npos;
         try {
             py::bytes(text).attr("decode")("utf-8");
-        } catch (py::error_already_set &e) {
+        } catch (py::error_already_set& e) {
             ASSERT_TRUE(e.matches(PyExc_UnicodeDecodeError));
             expected = e.value().attr("start").cast<std::size_t>();
             ++invalid;

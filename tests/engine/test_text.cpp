@@ -17,7 +17,7 @@ namespace {
 // A file in the build tree's temporary directory, removed when the test ends.
 class temp_file {
 public:
-    explicit temp_file(const std::string &contents) {
+    explicit temp_file(const std::string& contents) {
         char name[] = "/tmp/gilsafe_test_text_XXXXXX";
         const int fd = ::mkstemp(name);
         EXPECT_GE(fd, 0);
@@ -26,10 +26,10 @@ public:
                   static_cast<ssize_t>(contents.size()));
         ::close(fd);
     }
-    temp_file(const temp_file &) = delete;
-    temp_file &operator=(const temp_file &) = delete;
+    temp_file(const temp_file&) = delete;
+    temp_file& operator=(const temp_file&) = delete;
     ~temp_file() { std::remove(path_.c_str()); }
-    const std::string &path() const { return path_; }
+    const std::string& path() const { return path_; }
 
 private:
     std::string path_;
@@ -39,7 +39,7 @@ TEST(Text, MissingFileIsAnInputErrorWithItsErrno) {
     try {
         (void)gilsafe::text::open("/nonexistent/gilsafe/file.txt");
         FAIL() << "no error";
-    } catch (const gilsafe::input_error &e) {
+    } catch (const gilsafe::input_error& e) {
         EXPECT_EQ(e.code(), std::errc::no_such_file_or_directory);
         EXPECT_STREQ(e.what(), "cannot open '/nonexistent/gilsafe/file.txt': no such file");
     }
@@ -49,7 +49,7 @@ TEST(Text, DirectoryIsAnInputErrorWithEisdir) {
     try {
         (void)gilsafe::text::open("/tmp");
         FAIL() << "no error";
-    } catch (const gilsafe::input_error &e) {
+    } catch (const gilsafe::input_error& e) {
         EXPECT_EQ(e.code(), std::errc::is_a_directory);
         EXPECT_STREQ(e.what(), "cannot read '/tmp': is a directory");
     }
@@ -69,7 +69,7 @@ TEST(Text, InvalidUtf8IsAUtf8ErrorWithItsOffset) {
     try {
         gilsafe::require_utf8(t);
         FAIL() << "no error";
-    } catch (const gilsafe::utf8_error &e) {
+    } catch (const gilsafe::utf8_error& e) {
         EXPECT_EQ(e.offset(), 3U);
         EXPECT_EQ(e.code(), std::errc::illegal_byte_sequence);
         EXPECT_EQ(std::string(e.what()), "'" + file.path() + "': invalid UTF-8 at byte 3");

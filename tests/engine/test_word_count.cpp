@@ -27,7 +27,7 @@ using gilsafe::testing::count_naive;
 
 // Every way of counting must give `expected`: the kernel, the naive splitter, the
 // parallel reduction with cuts landing everywhere, and the text cut at every byte.
-void expect_count(const std::string &text, const std::string &needle, std::size_t expected) {
+void expect_count(const std::string& text, const std::string& needle, std::size_t expected) {
     SCOPED_TRACE("text=" + testing::PrintToString(text) +
                  " needle=" + testing::PrintToString(needle));
     EXPECT_EQ(count_sequential(text, needle), expected);
@@ -92,7 +92,7 @@ TEST(WordCount, EverySplitlinesBreakEndsALine) {
 }
 
 TEST(WordCount, OtherControlCharactersDoNotEndALine) {
-    for (const std::string &other :
+    for (const std::string& other :
          std::vector<std::string>{"\t", "\x1f", "\x1b", std::string(1, '\0'), "\x7f"}) {
         expect_count("is" + other + "is", "is", 0);
         expect_count("is" + other + "is", "is" + other + "is", 1);
@@ -163,8 +163,8 @@ TEST(WordCount, TheGuideCorpusHasTenThousandIs) {
 TEST(WordCount, WordsAtEveryBlockOffsetAreCounted) {
     const std::vector<std::string> separators = {" ", "\n", "\r\n", "\u0085", "\u2029", "\x1e"};
     const std::vector<std::string> needles = {"a", "is", "abc", "\u00e9", "word-of-length-20xx"};
-    for (const auto &needle : needles) {
-        for (const auto &sep : separators) {
+    for (const auto& needle : needles) {
+        for (const auto& sep : separators) {
             for (std::size_t offset = 0; offset < 70; ++offset) {
                 std::string text(offset, 'x');
                 text += sep + needle + sep + "y" + sep + needle;
@@ -264,7 +264,7 @@ TEST(WordCount, ParallelCountCalledFromATaskNeverRunsOuterTasksWhileWaiting) {
     arena.execute([&] {
         tbb::parallel_for(
             tbb::blocked_range<int>(0, 64, 1),
-            [&](const tbb::blocked_range<int> &) {
+            [&](const tbb::blocked_range<int>&) {
                 if (depth++ != 0) {
                     ++reentries;
                 }

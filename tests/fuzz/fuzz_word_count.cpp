@@ -27,7 +27,7 @@ using code_points = std::vector<char32_t>;
 // byte that starts no well-formed sequence, or npos. Kept apart from the engine's
 // validator so a bug in one is caught by the other.
 std::size_t reference_first_invalid(std::string_view bytes) {
-    const auto *s = reinterpret_cast<const unsigned char *>(bytes.data());
+    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
     const std::size_t n = bytes.size();
     std::size_t p = 0;
     while (p < n) {
@@ -65,7 +65,7 @@ std::size_t reference_first_invalid(std::string_view bytes) {
 // Valid UTF-8 to code points: the lead byte gives the length, nothing else to check.
 code_points decode(std::string_view bytes) {
     code_points out;
-    const auto *s = reinterpret_cast<const unsigned char *>(bytes.data());
+    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
     for (std::size_t p = 0; p < bytes.size();) {
         const unsigned c = s[p];
         const std::size_t len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
@@ -99,7 +99,7 @@ bool is_line_break(char32_t c) {
 }
 
 // search_py, literally: contents.splitlines(), then line.split(" "), then ==.
-std::size_t reference_count(const code_points &text, const code_points &needle) {
+std::size_t reference_count(const code_points& text, const code_points& needle) {
     std::vector<code_points> lines;
     code_points line;
     for (std::size_t i = 0; i < text.size(); ++i) {
@@ -117,7 +117,7 @@ std::size_t reference_count(const code_points &text, const code_points &needle) 
         lines.push_back(line); // a final break adds no empty line; empty text has none
     }
     std::size_t total = 0;
-    for (const code_points &l : lines) {
+    for (const code_points& l : lines) {
         code_points field;
         for (std::size_t i = 0; i <= l.size(); ++i) {
             if (i == l.size() || l[i] == U' ') {
@@ -131,12 +131,12 @@ std::size_t reference_count(const code_points &text, const code_points &needle) 
     return total;
 }
 
-[[noreturn]] void mismatch(const char *what, std::size_t got, std::size_t want) {
+[[noreturn]] void mismatch(const char* what, std::size_t got, std::size_t want) {
     std::fprintf(stderr, "fuzz_word_count: %s: got %zu, want %zu\n", what, got, want);
     std::abort();
 }
 
-void expect(const char *what, std::size_t got, std::size_t want) {
+void expect(const char* what, std::size_t got, std::size_t want) {
     if (got != want) {
         mismatch(what, got, want);
     }
@@ -144,11 +144,11 @@ void expect(const char *what, std::size_t got, std::size_t want) {
 
 } // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) {
         return 0;
     }
-    const std::string_view input(reinterpret_cast<const char *>(data), size);
+    const std::string_view input(reinterpret_cast<const char*>(data), size);
     const std::size_t needle_size = std::min<std::size_t>(data[0] % 32U, size - 1);
     const std::string_view needle = input.substr(1, needle_size);
     const std::string_view text = input.substr(1 + needle_size);

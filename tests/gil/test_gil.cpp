@@ -39,7 +39,7 @@ std::vector<py::object> make_users(std::int64_t n) {
 }
 
 // A Python function compiled from a one-line lambda in a fresh namespace.
-py::object python_function(const std::string &lambda_source, py::dict ns = py::dict()) {
+py::object python_function(const std::string& lambda_source, py::dict ns = py::dict()) {
     ns["__builtins__"] = py::module_::import("builtins");
     return py::eval(lambda_source, ns);
 }
@@ -111,7 +111,7 @@ TEST(Guard, EnteringTheParallelRegionWithTheGilHeldThrowsAtOnce) {
         gilsafe::evaluate_with_gil(
             10, [](std::size_t) { return true; }, out);
         FAIL() << "no exception";
-    } catch (const gilsafe::gil_held_error &e) {
+    } catch (const gilsafe::gil_held_error& e) {
         EXPECT_NE(std::string(e.what()).find("GIL held"), std::string::npos);
     }
 }
@@ -150,14 +150,14 @@ TEST(Errors, PythonExceptionReachesTheCallerWithItsTypeAndMessage) {
             gilsafe::parallel_map(
                 users, [&](py::handle u) { return predicate(u).cast<bool>(); }, options);
             FAIL() << "no exception";
-        } catch (py::error_already_set &e) {
+        } catch (py::error_already_set& e) {
             EXPECT_TRUE(e.matches(PyExc_ValueError));
             EXPECT_EQ(py::str(e.value()).cast<std::string>().rfind("boom at ", 0), 0U);
         }
         // The error cancelled the rest: far fewer calls than objects.
         EXPECT_LT(py::len(ns["calls"]), users.size() / 2) << gilsafe::strategy_name(strategy);
         // Nothing leaked: each object is referenced by the vector alone again.
-        for (const py::object &u : users) {
+        for (const py::object& u : users) {
             ASSERT_EQ(Py_REFCNT(u.ptr()), 1);
         }
     }
@@ -174,13 +174,13 @@ TEST(Errors, CppExceptionReachesTheCallerUnchanged) {
                     gilsafe::parallel_map(
                         users,
                         [](py::handle u) -> bool {
-                            if (u.cast<const gilsafe::UserID &>().id == 500) {
+                            if (u.cast<const gilsafe::UserID&>().id == 500) {
                                 throw std::out_of_range("id 500 is out of range");
                             }
                             return true;
                         },
                         options);
-                } catch (const std::out_of_range &e) {
+                } catch (const std::out_of_range& e) {
                     EXPECT_STREQ(e.what(), "id 500 is out of range");
                     throw;
                 }

@@ -13,28 +13,28 @@ extern const std::string_view tsan_supp;
 
 extern "C" {
 
-const char *__lsan_default_suppressions();
-const char *__tsan_default_suppressions();
-const char *__asan_default_options();
-const char *__ubsan_default_options();
-const char *__lsan_default_options();
+const char* __lsan_default_suppressions();
+const char* __tsan_default_suppressions();
+const char* __asan_default_options();
+const char* __ubsan_default_options();
+const char* __lsan_default_options();
 
 // The embedded texts end with a NUL byte (cmake/EmbedTextScript.cmake).
-const char *__lsan_default_suppressions() {
+const char* __lsan_default_suppressions() {
     return gilsafe::embedded::lsan_supp.data();
 }
-const char *__tsan_default_suppressions() {
+const char* __tsan_default_suppressions() {
     return gilsafe::embedded::tsan_supp.data();
 }
 // A finding fails the program; stack traces stay readable.
-const char *__asan_default_options() {
+const char* __asan_default_options() {
     return "detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=1";
 }
-const char *__ubsan_default_options() {
+const char* __ubsan_default_options() {
     return "halt_on_error=1:print_stacktrace=1";
 }
 // Silent about the suppressions it used: the programs' stderr is part of what tests check.
-const char *__lsan_default_options() {
+const char* __lsan_default_options() {
     return "print_suppressions=0";
 }
 }

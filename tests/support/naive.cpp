@@ -14,7 +14,7 @@ using detail::separator_length_at;
 std::size_t count_naive(std::string_view text, std::string_view needle) {
     // Split into lines exactly as str.splitlines() does, then each line on ' '.
     std::vector<std::string_view> lines;
-    const byte *s = bytes_of(text);
+    const byte* s = bytes_of(text);
     const std::size_t n = text.size();
     std::size_t line_start = 0;
     std::size_t p = 0;

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <pybind11/embed.h>
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
     testing::InitGoogleTest(&argc, argv);
     // Started once, never restarted (pybind11's embed tests do the same); the main
     // thread holds the GIL while the tests run, as the gil_demo host does.
