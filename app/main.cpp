@@ -2,14 +2,12 @@
 #include "commands.hpp"
 
 #include "gilsafe/interrupt.hpp"
-#include "gilsafe/text.hpp"
 #include "gilsafe/version.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <exception>
-#include <iostream>
 
 int main(int argc, char** argv) {
     CLI::App app{"gil_demo: Python and C++ in parallel without the GIL getting in the way.\n"

@@ -6,8 +6,6 @@
 
 #include "gilsafe/gil.hpp"
 
-#include <pybind11/embed.h>
-
 #include <cstdio>
 #include <memory>
 
