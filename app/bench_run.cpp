@@ -70,7 +70,8 @@ bench_report run_bench(const bench_request& request, const std::function<void(va
         request.variants.empty() ? all_variants() : request.variants;
     // The corpus is valid UTF-8 by construction: the C++ rows time the engine as the
     // bindings call it, without a check.
-    variant_runner runner(contents, "(built-in corpus)", request.needle, /*check_utf8=*/false);
+    variant_runner runner(contents, "(built-in corpus)", request.needle,
+                          {/*check_utf8=*/false, /*keep_pool=*/true});
     for (const variant v : variants) {
         if (on_start) {
             on_start(v);
@@ -84,6 +85,7 @@ bench_report run_bench(const bench_request& request, const std::function<void(va
         r.stats = compute_bench_stats(r.seconds);
         report.results.push_back(std::move(r));
     }
+    runner.close();
     return report;
 }
 

@@ -99,23 +99,28 @@ std::vector<std::string> variant_names() {
 }
 
 variant_runner::variant_runner(std::string_view contents, std::string name, std::string_view needle,
-                               bool check_utf8)
-    : contents_(contents), name_(std::move(name)), needle_(needle), check_utf8_(check_utf8) {
+                               options opts)
+    : contents_(contents), name_(std::move(name)), needle_(needle), opts_(opts) {
 }
 
 variant_runner::~variant_runner() {
+    try {
+        close();
+    } catch (...) {
+        // Only on the way out of an error already propagating (close() was not reached):
+        // that error is the one to report.
+    }
+}
+
+void variant_runner::close() {
     if (executor_) {
-        try {
-            executor_.attr("shutdown")();
-        } catch (const py::error_already_set&) {
-            // Shutting down an idle pool raises nothing but KeyboardInterrupt; Ctrl-C is
-            // already on its way out.
-        }
+        const py::object executor = std::move(executor_);
+        executor.attr("shutdown")();
     }
 }
 
 void variant_runner::check_utf8_once() {
-    if (!check_utf8_ || checked_) {
+    if (!opts_.check_utf8 || checked_) {
         return;
     }
     const py::gil_scoped_release no_gil;
@@ -150,7 +155,7 @@ void variant_runner::prepare(variant v) {
             throw py::error_already_set();
         }
     }
-    if (v == variant::sequential_threads && !executor_) {
+    if (v == variant::sequential_threads && opts_.keep_pool && !executor_) {
         // The guide's benchmark: one pool of two threads for all the rounds.
         executor_ = py::module_::import("concurrent.futures")
                         .attr("ThreadPoolExecutor")(py::arg("max_workers") = 2);
@@ -160,15 +165,15 @@ void variant_runner::prepare(variant v) {
 std::size_t variant_runner::run(variant v) {
     switch (v) {
     case variant::parallel: {
-        gilsafe::parallel_options options;
-        options.stop = stop_;
+        gilsafe::parallel_options parallel;
+        parallel.stop = stop_;
         const py::gil_scoped_release no_gil;
         stop_.throw_if_requested(); // a small text is never polled
-        if (!check_utf8_) {
-            return gilsafe::count_parallel(contents_, needle_, options);
+        if (!opts_.check_utf8) {
+            return gilsafe::count_parallel(contents_, needle_, parallel);
         }
         const gilsafe::checked_count c =
-            gilsafe::count_parallel_checked(contents_, needle_, options);
+            gilsafe::count_parallel_checked(contents_, needle_, parallel);
         if (c.first_invalid != std::string_view::npos) {
             throw gilsafe::invalid_utf8(name_, c.first_invalid);
         }
@@ -178,7 +183,7 @@ std::size_t variant_runner::run(variant v) {
     case variant::sequential: {
         const py::gil_scoped_release no_gil;
         stop_.throw_if_requested();
-        if (!check_utf8_) {
+        if (!opts_.check_utf8) {
             return gilsafe::count_sequential(contents_, needle_, stop_);
         }
         const gilsafe::checked_count c =
@@ -190,9 +195,11 @@ std::size_t variant_runner::run(variant v) {
         return c.count;
     }
     case variant::sequential_threads: {
-        // The guide's snippet, python/word_count/_threads.py, on the runner's pool.
+        // The guide's snippet, python/word_count/_threads.py: on the kept pool, or on one
+        // made and shut down within the call (executor None).
+        const py::object executor = executor_ ? executor_ : py::none();
         const auto pair =
-            search_twice_(allow_threads_, py_contents_, py_needle_, executor_).cast<py::tuple>();
+            search_twice_(allow_threads_, py_contents_, py_needle_, executor).cast<py::tuple>();
         const auto first = pair[0].cast<std::size_t>();
         const auto second = pair[1].cast<std::size_t>();
         if (first != second) {

@@ -45,12 +45,21 @@ std::vector<std::string> variant_names();
 /// types are: it holds pybind11 objects.
 class __attribute__((visibility("hidden"))) variant_runner {
 public:
-    /// `contents` must outlive the runner; `name` is what error messages call it. With
-    /// `check_utf8`, the C++ variants check the UTF-8 in their counting pass (the time
-    /// includes it) and the Python ones before their str is built: invalid UTF-8 throws
-    /// gilsafe::utf8_error naming `name`.
+    /// How the runner counts.
+    struct options {
+        /// The C++ variants check the UTF-8 in their counting pass (the time includes it)
+        /// and the Python ones before their str is built: invalid UTF-8 throws
+        /// gilsafe::utf8_error naming the text.
+        bool check_utf8 = true;
+        /// The two-thread run submits to one ThreadPoolExecutor(max_workers=2) kept for
+        /// every call (the guide's benchmark); otherwise each call makes its own pool and
+        /// shuts it down, inside the call (the guide's `with` block).
+        bool keep_pool = false;
+    };
+
+    /// `contents` must outlive the runner; `name` is what error messages call it.
     variant_runner(std::string_view contents, std::string name, std::string_view needle,
-                   bool check_utf8);
+                   options opts);
     variant_runner(const variant_runner&) = delete;
     variant_runner& operator=(const variant_runner&) = delete;
     ~variant_runner();
@@ -62,6 +71,9 @@ public:
     /// std::runtime_error if its threads disagree; Ctrl-C throws gilsafe::interrupted or
     /// KeyboardInterrupt (pybind11::error_already_set).
     std::size_t run(variant v);
+    /// Shuts the kept pool down (Ctrl-C while it waits raises KeyboardInterrupt); the
+    /// destructor does the same, quietly, when close() was not called.
+    void close();
 
 private:
     void check_utf8_once();
@@ -69,7 +81,7 @@ private:
     std::string_view contents_;
     std::string name_;
     std::string_view needle_;
-    bool check_utf8_;
+    options opts_;
     bool checked_ = false;
     bool warm_ = false;
     gilsafe::stop_signal stop_;

@@ -25,7 +25,7 @@ std::vector<std::string> variant_choices() {
 struct wordcount_options {
     std::string file;
     std::string needle = "is";
-    std::string variant = "parallel";
+    std::string variant = info(gil_demo::variant::parallel).name;
     int threads = 0;
     std::size_t scale = 1000;
     bool json = false;

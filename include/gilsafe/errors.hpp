@@ -9,9 +9,9 @@
 
 namespace gilsafe {
 
-// Besides these, the library throws only the standard types its documentation names
-// (std::bad_alloc, std::invalid_argument) and, from the GIL toolkit, whatever a Python
-// callback raised (pybind11::error_already_set, unchanged).
+// Besides these, the library throws std::bad_alloc when memory runs out and, from the GIL
+// toolkit and the bindings, whatever Python or a callback raised (pybind11's
+// error_already_set, unchanged).
 
 /// The input a caller named cannot be read: a missing file, a directory, a read error.
 /// `code()` keeps the errno of the failing call (std::generic_category), so a caller can

@@ -1,4 +1,4 @@
-// src/interrupt.cpp: the chained SIGINT handler behind stop_on_sigint
+// src/engine/interrupt.cpp: the chained SIGINT handler behind stop_on_sigint
 #include "gilsafe/interrupt.hpp"
 
 #include <signal.h>

@@ -5,7 +5,6 @@
 #include "checked.hpp"
 #include "kernels.hpp"
 
-#include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_reduce.h>
 #include <oneapi/tbb/task_arena.h>
 

@@ -33,9 +33,9 @@ std::string reason(int err) {
     }
 }
 
-// input_error "WHAT: REASON" for the errno the failed call just set.
-[[noreturn]] void system_input_error(const std::string& what) {
-    const int err = errno;
+// input_error "WHAT: REASON" for `err`, the errno of the failed call (read by the caller
+// before anything, building the message included, can change errno).
+[[noreturn]] void system_input_error(int err, const std::string& what) {
     throw input_error(what + ": " + reason(err), err);
 }
 
@@ -71,7 +71,8 @@ std::string read_all(int fd, const std::string& name) {
             if (errno == EINTR) {
                 continue;
             }
-            system_input_error("cannot read " + quoted(name));
+            const int err = errno;
+            system_input_error(err, "cannot read " + quoted(name));
         }
         used += static_cast<std::size_t>(got);
     }
@@ -85,7 +86,8 @@ text text::open(const std::string& path) {
     if (path == "-") {
         struct stat st {};
         if (::fstat(STDIN_FILENO, &st) != 0) {
-            system_input_error("cannot read standard input");
+            const int err = errno;
+            system_input_error(err, "cannot read standard input");
         }
         if (S_ISREG(st.st_mode)) {
             return map_fd(STDIN_FILENO, "-");
@@ -94,7 +96,8 @@ text text::open(const std::string& path) {
     }
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        system_input_error("cannot open " + quoted(path));
+        const int err = errno;
+        system_input_error(err, "cannot open " + quoted(path));
     }
     const fd_guard guard(fd);
     return map_fd(fd, path);
@@ -103,7 +106,8 @@ text text::open(const std::string& path) {
 text text::map_fd(int fd, std::string name) {
     struct stat st {};
     if (::fstat(fd, &st) != 0) {
-        system_input_error("cannot read " + quoted(name));
+        const int err = errno;
+        system_input_error(err, "cannot read " + quoted(name));
     }
     if (S_ISDIR(st.st_mode)) {
         throw input_error("cannot read " + quoted(name) + ": is a directory", EISDIR);
@@ -119,7 +123,8 @@ text text::map_fd(int fd, std::string name) {
     }
     void* map = ::mmap(nullptr, t.size_, PROT_READ, MAP_PRIVATE, fd, 0);
     if (map == MAP_FAILED) {
-        system_input_error("cannot map " + quoted(t.name_));
+        const int err = errno;
+        system_input_error(err, "cannot map " + quoted(t.name_));
     }
     ::madvise(map, t.size_, MADV_SEQUENTIAL); // advice only: failure changes nothing
     ::madvise(map, t.size_, MADV_WILLNEED);

@@ -1,4 +1,4 @@
-// src/version.cpp: the project's version, passed in by CMake
+// src/engine/version.cpp: the project's version, passed in by CMake
 #include "gilsafe/version.hpp"
 
 namespace gilsafe {

@@ -6,6 +6,7 @@ import pathlib
 import sys
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -18,11 +19,26 @@ sys.path.insert(0, str(ROOT / "tests" / "support"))
 from reference import search_py  # noqa: E402
 
 
-def run(*args, stdin=None, user=None, timeout=120):
+def run(*args, stdin=None, user=None, timeout=120, env=None):
     cmd = [GIL_DEMO, *map(str, args)]
     if user is not None:
         cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *cmd]
-    return subprocess.run(cmd, input=stdin, capture_output=True, timeout=timeout)
+    return subprocess.run(cmd, input=stdin, capture_output=True, timeout=timeout, env=env)
+
+
+def processes_tagged(tag):
+    """Pids of the running processes whose environment holds TAG (children inherit it)."""
+    found = []
+    for entry in pathlib.Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue  # gone, or not ours to read
+        if tag.encode() in environ.split(b"\0"):
+            found.append(int(entry.name))
+    return found
 
 
 def assert_one_line_error(result, code, *fragments):
@@ -262,14 +278,17 @@ def test_userids_errors_are_one_line_with_their_code(args, code, fragment):
 
 
 def test_deadlock_demo_detects_the_hang_and_shows_the_fix():
-    result = run("deadlock", "--timeout", "1", timeout=60)
+    # A tag in the environment marks this run's processes (the children inherit it), so
+    # another test's gil_demo running at the same time is never mistaken for a leftover.
+    tag = f"GILSAFE_TEST_TAG=deadlock-{os.getpid()}-{time.monotonic_ns()}"
+    env = dict(os.environ, **dict([tag.split("=", 1)]))
+    result = run("deadlock", "--timeout", "1", timeout=60, env=env)
     out = result.stdout.decode()
     assert result.returncode == 0, out + result.stderr.decode()
     assert "DEADLOCK detected" in out
     assert "refused at once" in out
     assert "finished in" in out and "no deadlock" in out
-    left = subprocess.run(["pgrep", "-f", "deadlock --child"], capture_output=True)
-    assert left.stdout == b"", left.stdout
+    assert processes_tagged(tag) == []
 
 
 # ---- Ctrl-C ------------------------------------------------------------------------

@@ -23,7 +23,7 @@ namespace {
 using gilsafe::count_parallel;
 using gilsafe::count_sequential;
 using gilsafe::detail::count_range;
-using gilsafe::testing::count_naive;
+using gilsafe_test::count_naive;
 
 // Every way of counting must give `expected`: the kernel, the naive splitter, the
 // parallel reduction with cuts landing everywhere, and the text cut at every byte.

@@ -179,7 +179,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t want = reference_count(decode(text), decode(needle));
     expect("count_sequential", gilsafe::count_sequential(text, needle), want);
     expect("count_parallel", gilsafe::count_parallel(text, needle, tiny), want);
-    expect("count_naive", gilsafe::testing::count_naive(text, needle), want);
+    expect("count_naive", gilsafe_test::count_naive(text, needle), want);
     expect("count_sequential_checked", gilsafe::count_sequential_checked(text, needle).count, want);
     expect("count_parallel_checked", gilsafe::count_parallel_checked(text, needle, tiny).count,
            want);

@@ -5,11 +5,11 @@
 
 #include <vector>
 
-namespace gilsafe::testing {
+namespace gilsafe_test {
 
-using detail::byte;
-using detail::bytes_of;
-using detail::separator_length_at;
+using gilsafe::detail::byte;
+using gilsafe::detail::bytes_of;
+using gilsafe::detail::separator_length_at;
 
 std::size_t count_naive(std::string_view text, std::string_view needle) {
     // Split into lines exactly as str.splitlines() does, then each line on ' '.
@@ -44,4 +44,4 @@ std::size_t count_naive(std::string_view text, std::string_view needle) {
     return total;
 }
 
-} // namespace gilsafe::testing
+} // namespace gilsafe_test

@@ -4,9 +4,9 @@
 #include <cstddef>
 #include <string_view>
 
-namespace gilsafe::testing {
+namespace gilsafe_test {
 
 /// A deliberately simple port of search_py (splits lines, then words, then compares).
 std::size_t count_naive(std::string_view text, std::string_view needle);
 
-} // namespace gilsafe::testing
+} // namespace gilsafe_test
