@@ -1,6 +1,7 @@
 // app/main.cpp: gil_demo's command line; parsing and printing only, the work is in the library
 #include "commands.hpp"
 
+#include "gilsafe/gil.hpp"
 #include "gilsafe/interrupt.hpp"
 #include "gilsafe/version.hpp"
 
@@ -10,6 +11,9 @@
 #include <exception>
 
 int main(int argc, char** argv) {
+    // oneTBB's workers run Python predicates: give them a Python thread's stack, before
+    // anything starts them.
+    gilsafe::reserve_python_stack();
     CLI::App app{"gil_demo: Python and C++ in parallel without the GIL getting in the way.\n"
                  "Exit codes: 0 success, 1 runtime error, 2 usage error."};
     app.set_version_flag("-V,--version", std::string("gil_demo ") + gilsafe::version_string());

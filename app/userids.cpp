@@ -17,6 +17,7 @@ struct userids_options {
     std::int64_t threshold = 5;
     std::string predicate;
     std::string strategy = "per-chunk";
+    std::string thread_state = "persistent";
     int threads = 0;
     bool json = false;
     bool has_predicate = false;
@@ -31,6 +32,9 @@ int run_userids(const userids_options& o) {
     }
     request.options.strategy = o.strategy == "per-item" ? gilsafe::acquire_strategy::per_item
                                                         : gilsafe::acquire_strategy::per_chunk;
+    request.options.thread_state = o.thread_state == "per-acquire"
+                                       ? gilsafe::thread_state_policy::per_acquire
+                                       : gilsafe::thread_state_policy::persistent;
     const auto cap = cap_threads(o.threads);
     return with_interpreter([&] {
         userids_report report;
@@ -70,9 +74,15 @@ void add_userids(CLI::App& app, command_table& commands) {
                     "per-item: one GIL acquire per object (the guide's); per-chunk: one per chunk")
         ->check(CLI::IsMember({"per-item", "per-chunk"}))
         ->capture_default_str();
+    sub->add_option("--thread-state", o->thread_state,
+                    "per-acquire: a Python thread state created and deleted on every acquire "
+                    "(pybind11's default); persistent: one kept per worker")
+        ->check(CLI::IsMember({"per-acquire", "persistent"}))
+        ->capture_default_str();
     add_threads_option(sub, o->threads);
     sub->add_flag("--json", o->json,
-                  "print {total, allowed, allowed_ids, threads_used, strategy, seconds}");
+                  "print {total, allowed, allowed_ids, threads_used, strategy, thread_state, "
+                  "seconds}");
     commands.add(sub, [o, predicate] {
         o->has_predicate = predicate->count() > 0;
         return run_userids(*o);

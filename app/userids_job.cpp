@@ -61,9 +61,9 @@ userids_report run_userids(const userids_request& request) {
         views.push_back(&users.back().cast<const gilsafe::UserID&>());
     }
 
-    gilsafe::gil_parallel_options options = request.options;
+    gilsafe::gil_options options = request.options;
     options.stop = gilsafe::stop_on_sigint();
-    gilsafe::gil_parallel_stats stats;
+    gilsafe::gil_stats stats;
     std::vector<char> answers;
     const std::int64_t threshold = request.threshold;
     const auto start = std::chrono::steady_clock::now();
@@ -75,11 +75,10 @@ userids_report run_userids(const userids_request& request) {
         // PyO3's `instance.borrow(py).id > 5`: the C++ struct inside each object, read
         // under the GIL. The pointers are looked up once, while the objects are created
         // and held alive by `users`, so the workers skip pybind11's type lookup per item.
-        const py::gil_scoped_release released;
-        gilsafe::gil_parallel_stats s = gilsafe::evaluate_with_gil(
-            views.size(), [&](std::size_t i) { return views[i]->id > threshold; }, answers,
+        answers.assign(views.size(), 0);
+        stats = gilsafe::parallel_for(
+            views.size(), [&](std::size_t i) { answers[i] = views[i]->id > threshold ? 1 : 0; },
             options);
-        stats = s;
     }
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
 
@@ -87,6 +86,7 @@ userids_report run_userids(const userids_request& request) {
     report.total = users.size();
     report.threads_used = stats.threads_used;
     report.strategy = request.options.strategy;
+    report.thread_state = request.options.thread_state;
     report.seconds = took.count();
     for (std::size_t i = 0; i < answers.size(); ++i) {
         if (answers[i] != 0) {
@@ -109,6 +109,7 @@ std::string to_json(const userids_report& report) {
     }
     out += ", \"threads_used\": " + std::to_string(report.threads_used) +
            ", \"strategy\": " + json_string(gilsafe::strategy_name(report.strategy)) +
+           ", \"thread_state\": " + json_string(gilsafe::thread_state_name(report.thread_state)) +
            ", \"seconds\": " + json_number(report.seconds) + "}";
     return out;
 }
@@ -123,12 +124,12 @@ std::string to_text(const userids_report& report) {
         }
         out += ")";
     }
-    char line[160];
+    char line[200];
     std::snprintf(line, sizeof line,
-                  "\nevaluated by %zu threads, strategy %s, in %.3f ms (GIL released by the "
-                  "caller, taken back by each worker)\n",
+                  "\nevaluated by %zu threads, strategy %s, thread states %s, in %.3f ms (GIL "
+                  "released by the caller, taken back by each worker)\n",
                   report.threads_used, gilsafe::strategy_name(report.strategy),
-                  report.seconds * 1e3);
+                  gilsafe::thread_state_name(report.thread_state), report.seconds * 1e3);
     return out + line;
 }
 

@@ -27,7 +27,7 @@ struct userids_request {
     /// A Python expression over `u`; without one, the guide's `u.id > threshold`,
     /// read from the C++ object under the GIL.
     std::optional<std::string> predicate;
-    gilsafe::gil_parallel_options options;
+    gilsafe::gil_options options;
 };
 
 /// What it found.
@@ -38,6 +38,7 @@ struct userids_report {
     std::vector<std::int64_t> allowed_ids;
     std::size_t threads_used = 0;
     gilsafe::acquire_strategy strategy = gilsafe::acquire_strategy::per_chunk;
+    gilsafe::thread_state_policy thread_state = gilsafe::thread_state_policy::persistent;
     /// The parallel evaluation alone, not the creation of the objects.
     double seconds = 0;
 };
@@ -50,7 +51,8 @@ struct userids_report {
 /// pybind11::type_error when it returns something other than a bool.
 userids_report run_userids(const userids_request& request);
 
-/// {"total", "allowed", "allowed_ids" (when total <= 1000), "threads_used", "strategy", "seconds"}
+/// {"total", "allowed", "allowed_ids" (when total <= 1000), "threads_used", "strategy",
+/// "thread_state", "seconds"}
 std::string to_json(const userids_report& report);
 /// A few human-readable lines.
 std::string to_text(const userids_report& report);

@@ -50,6 +50,15 @@ public:
     interrupted() : std::runtime_error("interrupted") {}
 };
 
+/// The Python interpreter began shutting down while parallel work still needed the GIL:
+/// its workers stopped instead of taking it (which would end or crash them), and the
+/// work's result is lost.
+class interpreter_shutdown : public std::runtime_error {
+public:
+    interpreter_shutdown()
+        : std::runtime_error("the Python interpreter is shutting down: parallel work stopped") {}
+};
+
 /// A parallel region whose workers need the GIL was entered by a thread that holds it:
 /// the guide's deadlock, turned into an immediate error.
 class gil_held_error : public std::logic_error {

@@ -4,6 +4,7 @@
 
 #include "checked.hpp"
 #include "kernels.hpp"
+#include "range.hpp"
 
 #include <oneapi/tbb/parallel_reduce.h>
 #include <oneapi/tbb/task_arena.h>
@@ -23,8 +24,8 @@ using detail::stop_poll_bytes;
 // any cut; aligned cuts keep each word's bytes in one task.
 class text_range {
 public:
-    text_range(std::string_view text, std::size_t grain)
-        : text_(text), begin_(0), end_(text.size()), grain_(std::max<std::size_t>(grain, 8)) {}
+    text_range(std::string_view text, std::size_t begin, std::size_t end, std::size_t grain)
+        : text_(text), begin_(begin), end_(end), grain_(std::max<std::size_t>(grain, 8)) {}
 
     text_range(text_range& other, tbb::split)
         : text_(other.text_), begin_(other.cut_point()), end_(other.end_), grain_(other.grain_) {
@@ -81,11 +82,11 @@ std::size_t parallel_grain(std::size_t n, const parallel_options& options) {
 // parallel_reduce of `count(begin, end)` over separator-aligned ranges, each counted in
 // slices with the stop signal polled in between (a throw makes oneTBB cancel the rest).
 template <class Result, class Count, class Combine>
-Result parallel_fold(std::string_view text, std::size_t grain, const stop_signal& stop, Count count,
-                     Combine combine) {
+Result parallel_fold(std::string_view text, std::size_t begin, std::size_t end, std::size_t grain,
+                     const stop_signal& stop, Count count, Combine combine) {
     return tbb::this_task_arena::isolate([&] {
         return tbb::parallel_reduce(
-            text_range(text, grain), Result{},
+            text_range(text, begin, end, grain), Result{},
             [&](const text_range& r, Result acc) {
                 for (std::size_t at = r.begin(); at < r.end(); at += stop_poll_bytes) {
                     stop.throw_if_requested();
@@ -99,18 +100,35 @@ Result parallel_fold(std::string_view text, std::size_t grain, const stop_signal
 
 } // namespace
 
-std::size_t count_parallel(std::string_view text, std::string_view needle,
-                           const parallel_options& options) {
-    const std::size_t grain = parallel_grain(text.size(), options);
-    if (grain == 0 || (!needle.empty() && detail::needle_has_separator(needle))) {
-        return count_sequential(text, needle, options.stop);
+namespace detail {
+
+std::size_t count_parallel_range(std::string_view text, std::string_view needle, std::size_t begin,
+                                 std::size_t end, const parallel_options& options) {
+    end = std::min(end, text.size());
+    begin = std::min(begin, end);
+    const std::size_t grain = parallel_grain(end - begin, options);
+    if (grain == 0 || (!needle.empty() && needle_has_separator(needle))) {
+        std::size_t total = 0;
+        for (std::size_t at = begin; at < end || at == begin; at += stop_poll_bytes) {
+            options.stop.throw_if_requested();
+            total += count_range(text, needle, at, std::min(end, at + stop_poll_bytes));
+            if (at >= end) {
+                break;
+            }
+        }
+        return total;
     }
     return parallel_fold<std::size_t>(
-        text, grain, options.stop,
-        [&](std::size_t begin, std::size_t end) {
-            return detail::count_range(text, needle, begin, end);
-        },
+        text, begin, end, grain, options.stop,
+        [&](std::size_t from, std::size_t to) { return count_range(text, needle, from, to); },
         [](std::size_t a, std::size_t b) { return a + b; });
+}
+
+} // namespace detail
+
+std::size_t count_parallel(std::string_view text, std::string_view needle,
+                           const parallel_options& options) {
+    return detail::count_parallel_range(text, needle, 0, text.size(), options);
 }
 
 checked_count count_parallel_checked(std::string_view text, std::string_view needle,
@@ -120,7 +138,7 @@ checked_count count_parallel_checked(std::string_view text, std::string_view nee
         return count_sequential_checked(text, needle, options.stop);
     }
     return parallel_fold<checked_count>(
-        text, grain, options.stop,
+        text, 0, text.size(), grain, options.stop,
         [&](std::size_t begin, std::size_t end) {
             return detail::count_checked_range(text, needle, begin, end);
         },

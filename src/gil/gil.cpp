@@ -1,23 +1,25 @@
-// src/gil/gil.cpp: evaluate_with_gil, the GIL-held guard and the spread of small inputs over
-// threads
+// src/gil/gil.cpp: parallel regions whose workers take the GIL, the GIL-held guard, the spread of
+// small inputs
 #include "gilsafe/gil.hpp"
 
 #include "gilsafe/detail/threads.hpp"
+#include "thread_state.hpp"
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/partitioner.h>
 #include <oneapi/tbb/task_arena.h>
 #include <oneapi/tbb/task_group.h>
+
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
 #include <exception>
 #include <mutex>
 #include <thread>
-
-namespace py = pybind11;
 
 namespace gilsafe {
 namespace {
@@ -33,15 +35,9 @@ public:
             error_ = std::move(e);
         }
     }
-    void rethrow_if_any() {
-        std::exception_ptr e;
-        {
-            const std::lock_guard<std::mutex> lock(mutex_);
-            e = std::move(error_);
-        }
-        if (e) {
-            std::rethrow_exception(e);
-        }
+    std::exception_ptr take() {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        return std::move(error_);
     }
 
 private:
@@ -75,29 +71,17 @@ private:
     std::atomic<std::size_t> arrived_{0};
 };
 
-} // namespace
-
-bool gil_held_by_this_thread() {
-    return Py_IsInitialized() != 0 && PyGILState_Check() != 0;
-}
-
-void require_gil_released(const char* where) {
-    if (gil_held_by_this_thread()) {
-        throw gil_held_error(std::string(where) +
-                             ": called with the GIL held; release it first "
-                             "(py::gil_scoped_release), or the workers waiting for it deadlock");
+// Between two elements: Ctrl-C, or an interpreter that began shutting down.
+void check_stop(const gil_options& options) {
+    options.stop.throw_if_requested();
+    if (detail::shutdown_requested()) {
+        throw interpreter_shutdown();
     }
 }
 
-const char* strategy_name(acquire_strategy s) {
-    return s == acquire_strategy::per_item ? "per-item" : "per-chunk";
-}
-
-gil_parallel_stats evaluate_with_gil(std::size_t n,
-                                     const std::function<bool(std::size_t)>& predicate,
-                                     std::vector<char>& out, const gil_parallel_options& options) {
-    require_gil_released("evaluate_with_gil");
-    out.assign(n, 0);
+// The region itself; the caller does not hold the GIL.
+gil_stats run_region(std::size_t n, const detail::index_function& fn, const gil_options& options,
+                     const detail::region_context& region) {
     if (n == 0) {
         return {};
     }
@@ -116,19 +100,20 @@ gil_parallel_stats evaluate_with_gil(std::size_t n,
     auto run_chunk = [&](std::size_t begin, std::size_t end) {
         std::size_t& mine = evaluated.local();
         if (options.strategy == acquire_strategy::per_chunk) {
-            const py::gil_scoped_acquire gil;
+            check_stop(options);
+            const detail::gil_hold gil(region);
             acquisitions.fetch_add(1, std::memory_order_relaxed);
             for (std::size_t i = begin; i < end && !ctx.is_group_execution_cancelled(); ++i) {
-                options.stop.throw_if_requested();
-                out[i] = predicate(i) ? 1 : 0;
+                check_stop(options);
+                fn(i);
                 ++mine;
             }
         } else {
             for (std::size_t i = begin; i < end && !ctx.is_group_execution_cancelled(); ++i) {
-                options.stop.throw_if_requested();
-                const py::gil_scoped_acquire gil;
+                check_stop(options);
+                const detail::gil_hold gil(region);
                 acquisitions.fetch_add(1, std::memory_order_relaxed);
-                out[i] = predicate(i) ? 1 : 0;
+                fn(i);
                 ++mine;
             }
         }
@@ -154,14 +139,98 @@ gil_parallel_stats evaluate_with_gil(std::size_t n,
             },
             tbb::simple_partitioner(), ctx);
     });
-    error.rethrow_if_any();
+    if (std::exception_ptr e = error.take()) {
+        std::rethrow_exception(e);
+    }
 
-    gil_parallel_stats stats;
+    gil_stats stats;
     stats.acquisitions = acquisitions.load();
     for (const std::size_t count : evaluated) {
         stats.threads_used += count != 0 ? 1U : 0U;
     }
     return stats;
+}
+
+} // namespace
+
+bool gil_held_by_this_thread() {
+    return Py_IsInitialized() != 0 && PyGILState_Check() != 0;
+}
+
+void require_gil_released(const char* where) {
+    if (gil_held_by_this_thread()) {
+        throw gil_held_error(std::string(where) +
+                             ": called with the GIL held; release it first "
+                             "(py::gil_scoped_release), or the workers waiting for it deadlock");
+    }
+}
+
+const char* strategy_name(acquire_strategy s) {
+    return s == acquire_strategy::per_item ? "per-item" : "per-chunk";
+}
+
+const char* thread_state_name(thread_state_policy p) {
+    return p == thread_state_policy::per_acquire ? "per-acquire" : "persistent";
+}
+
+namespace detail {
+
+gil_stats parallel_for_with_gil(std::size_t n, const index_function& fn,
+                                const gil_options& options) {
+    const region_context region = begin_region(options.thread_state);
+    if (!gil_held_by_this_thread()) {
+        return run_region(n, fn, options, region);
+    }
+    // The guide's allow_threads: the caller's GIL released for the region, taken back in
+    // plain code after it (never in a destructor: see restore_thread).
+    PyThreadState* saved = PyEval_SaveThread();
+    gil_stats stats;
+    std::exception_ptr error;
+    try {
+        stats = run_region(n, fn, options, region);
+    } catch (...) {
+        error = std::current_exception();
+    }
+    restore_thread(saved);
+    if (error) {
+        std::rethrow_exception(error);
+    }
+    return stats;
+}
+
+gil_stats evaluate_released(std::size_t n, const index_function& fn, const gil_options& options) {
+    require_gil_released("evaluate_with_gil");
+    return run_region(n, fn, options, begin_region(options.thread_state));
+}
+
+} // namespace detail
+
+gil_stats evaluate_with_gil(std::size_t n, const std::function<bool(std::size_t)>& predicate,
+                            std::vector<char>& out, const gil_options& options) {
+    require_gil_released("evaluate_with_gil");
+    out.assign(n, 0);
+    auto at_index = [&](std::size_t i) { out[i] = predicate(i) ? 1 : 0; };
+    return detail::evaluate_released(n, detail::index_function(at_index), options);
+}
+
+std::size_t reserve_python_stack() {
+    // A Python thread gets the pthread default, which is RLIMIT_STACK's soft limit on
+    // Linux (8 MiB unless changed); never less than that for a worker running Python.
+    static const std::size_t reserved = [] {
+        std::size_t size = std::size_t{8} << 20;
+        struct rlimit limit {};
+        if (::getrlimit(RLIMIT_STACK, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+            limit.rlim_cur > size) {
+            size = static_cast<std::size_t>(limit.rlim_cur);
+        }
+        // Kept for the process's life: oneTBB reads it whenever it starts a worker.
+        static auto* control =
+            new tbb::global_control(tbb::global_control::thread_stack_size, size);
+        (void)control;
+        return size;
+    }();
+    return std::max(reserved,
+                    tbb::global_control::active_value(tbb::global_control::thread_stack_size));
 }
 
 } // namespace gilsafe

@@ -1,10 +1,17 @@
 // src/python/bindings.cpp: bind_word_count and bind_userid, for any pybind11 module
 #include "gilsafe/bindings.hpp"
 
+#include "engine/kernels.hpp"
+#include "engine/range.hpp"
+#include "gil/thread_state.hpp"
+#include "gilsafe/gil.hpp"
 #include "gilsafe/interrupt.hpp"
 #include "gilsafe/userid.hpp"
 #include "gilsafe/word_count.hpp"
 
+#include <algorithm>
+#include <cstdint>
+#include <exception>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -19,27 +26,63 @@ bool on_main_thread() {
     return threading.attr("main_thread")().is(threading.attr("current_thread")());
 }
 
-// Counts with the GIL released, stopping at Ctrl-C. The main thread then runs Python's
-// signal handlers: KeyboardInterrupt (or whatever the handler raises) goes to the caller,
-// and a handler that raises nothing lets the count start over. Another thread only
-// stops its own work, with KeyboardInterrupt, since Python interrupts the main thread
-// alone. Needs the GIL.
-template <class Count> std::size_t interruptible(Count&& count) {
-    for (;;) {
-        const stop_signal stop = stop_on_sigint();
+bool default_sigint_handler() {
+    const py::module_ signal = py::module_::import("signal");
+    return signal.attr("getsignal")(signal.attr("SIGINT")).is(signal.attr("default_int_handler"));
+}
+
+// The work between two looks at Ctrl-C: about a millisecond of counting.
+constexpr std::size_t segment_bytes = std::size_t{16} << 20;
+
+// Counts [0, size) segment by segment with the GIL released; `count(begin, end)` counts
+// one segment. When a SIGINT arrived during a segment, the GIL is taken back between two
+// segments and Python's handlers run (on the main thread): one that raises stops the
+// count with its exception; one that raises nothing lets it go on, losing nothing. On
+// another thread, where Python runs no handler, the count stops with KeyboardInterrupt
+// only under Python's default SIGINT handler. The GIL is taken back in plain code
+// (restore_thread), never in a destructor: a thread that Python ends because the
+// interpreter is shutting down must not unwind through a noexcept frame. Needs the GIL.
+template <class Count>
+std::size_t count_in_segments(std::size_t size, std::size_t segment, Count&& count) {
+    detail::install_shutdown_hook(); // the shutdown protocol knows which thread finalizes
+    const stop_signal sigint = stop_on_sigint();
+    std::uint64_t seen = sigint.seen;
+    PyThreadState* saved = PyEval_SaveThread();
+    std::size_t total = 0;
+    std::exception_ptr error;
+    for (std::size_t at = 0; at < size || at == 0; at += segment) {
         try {
-            const py::gil_scoped_release released;
-            return count(stop);
-        } catch (const interrupted&) {
+            total += count(at, std::min(size, at + segment));
+        } catch (...) {
+            error = std::current_exception();
+            break;
+        }
+        const std::uint64_t now = sigint.counter->load();
+        if (now != seen && at + segment < size) {
+            seen = now;
+            restore_thread(saved);
             if (PyErr_CheckSignals() != 0) {
                 throw py::error_already_set();
             }
-            if (!on_main_thread()) {
+            if (!on_main_thread() && default_sigint_handler()) {
                 PyErr_SetNone(PyExc_KeyboardInterrupt);
                 throw py::error_already_set();
             }
+            saved = PyEval_SaveThread();
+        }
+        if (at + segment >= size) {
+            break;
         }
     }
+    restore_thread(saved);
+    if (error) {
+        std::rethrow_exception(error);
+    }
+    if (sigint.counter->load() != seen && !on_main_thread() && default_sigint_handler()) {
+        PyErr_SetNone(PyExc_KeyboardInterrupt); // Ctrl-C during the last segment
+        throw py::error_already_set();
+    }
+    return total;
 }
 
 // The str's UTF-8, without a copy: CPython keeps it inside the str (for an ASCII str it
@@ -57,23 +100,25 @@ std::string_view utf8_of(const py::str& s) {
 std::size_t search_parallel(const py::str& contents, const py::str& needle) {
     const std::string_view text = utf8_of(contents);
     const std::string_view word = utf8_of(needle);
-    return interruptible([&](const stop_signal& stop) {
-        parallel_options options;
-        options.stop = stop;
-        return count_parallel(text, word, options);
-    });
+    return count_in_segments(text.size(), 4 * segment_bytes,
+                             [&](std::size_t begin, std::size_t end) {
+                                 return detail::count_parallel_range(text, word, begin, end);
+                             });
 }
 
 std::size_t search_sequential(const py::str& contents, const py::str& needle) {
     const std::string_view text = utf8_of(contents);
     const std::string_view word = utf8_of(needle);
-    return interruptible(
-        [&](const stop_signal& stop) { return count_sequential(text, word, stop); });
+    return count_in_segments(text.size(), segment_bytes, [&](std::size_t begin, std::size_t end) {
+        return detail::count_range(text, word, begin, end);
+    });
 }
 
 } // namespace
 
 void bind_word_count(py::module_& m) {
+    // Before any oneTBB worker starts, if this is the first use of oneTBB in the process.
+    reserve_python_stack();
     // The str arguments are viewed (zero-copy, their UTF-8) with the GIL held;
     // `interruptible` releases it around the count and takes it back before returning.
     // The views stay valid: the caller's str objects live for the whole call.

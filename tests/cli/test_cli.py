@@ -243,7 +243,7 @@ def test_userids_default_is_four_of_ten_on_two_threads(strategy):
 
 def test_userids_json_has_the_documented_shape():
     report = userids("--count", "1001")
-    assert set(report) == {"total", "allowed", "threads_used", "strategy", "seconds"}
+    assert set(report) == {"total", "allowed", "threads_used", "strategy", "thread_state", "seconds"}
     assert report["allowed"] == 1001 - 6
     assert "allowed_ids" in userids("--count", "1000")
 

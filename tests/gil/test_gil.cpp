@@ -143,7 +143,7 @@ TEST(Errors, PythonExceptionReachesTheCallerWithItsTypeAndMessage) {
                         ns);
     for (const acquire_strategy strategy : strategies) {
         ns["calls"] = py::list();
-        gilsafe::gil_parallel_options options;
+        gilsafe::gil_options options;
         options.strategy = strategy;
         options.grain = 64;
         try {
@@ -166,7 +166,7 @@ TEST(Errors, PythonExceptionReachesTheCallerWithItsTypeAndMessage) {
 TEST(Errors, CppExceptionReachesTheCallerUnchanged) {
     const std::vector<py::object> users = make_users(1000);
     for (const acquire_strategy strategy : strategies) {
-        gilsafe::gil_parallel_options options;
+        gilsafe::gil_options options;
         options.strategy = strategy;
         EXPECT_THROW(
             {
@@ -215,7 +215,7 @@ TEST(Nesting, PredicateCallingTheParallelWordCountNeverReentersItsThread) {
     for (const int threads : {2, 4, 8}) {
         tbb::task_arena arena(threads);
         for (const acquire_strategy strategy : strategies) {
-            gilsafe::gil_parallel_options options;
+            gilsafe::gil_options options;
             options.strategy = strategy;
             options.grain = 1;
             const std::vector<char> out = [&] {
@@ -242,7 +242,7 @@ TEST(Nesting, PredicateCallingTheParallelWordCountNeverReentersItsThread) {
 TEST(Nesting, NestedEvaluationNeverRunsOuterChunksOnTheWaitingThread) {
     thread_local int depth = 0;
     std::atomic<int> reentries{0};
-    gilsafe::gil_parallel_options options;
+    gilsafe::gil_options options;
     options.grain = 1;
     options.spread = false;
     tbb::task_arena arena(8);
@@ -292,7 +292,7 @@ TEST(Nesting, PythonThreadsCountWordsWhileWorkersEvaluatePredicates) {
     const std::vector<py::object> users = make_users(50000);
     const py::object predicate = python_function("lambda u: u.id % 3 == 0");
     for (const acquire_strategy strategy : strategies) {
-        gilsafe::gil_parallel_options options;
+        gilsafe::gil_options options;
         options.strategy = strategy;
         const std::vector<char> out = gilsafe::parallel_map(
             users, [&](py::handle u) { return predicate(u).cast<bool>(); }, options);
@@ -329,7 +329,7 @@ TEST(Stress, EightPythonThreadsAndWorkersShareThePoolAndTheGil) {
         "lambda u: word_count.search(text, 'is') == 4000 if u.id % 100 == 0 else u.id % 2 == 0",
         ns);
     for (int round = 0; round < 6; ++round) {
-        gilsafe::gil_parallel_options options;
+        gilsafe::gil_options options;
         options.strategy =
             round % 2 == 0 ? acquire_strategy::per_chunk : acquire_strategy::per_item;
         const std::vector<char> out = gilsafe::parallel_map(
@@ -362,7 +362,7 @@ TEST(Scale, AMillionObjectsUnderEachStrategy) {
 
 TEST(Scale, EmptyInputEvaluatesNothing) {
     const std::vector<py::object> none;
-    gilsafe::gil_parallel_stats stats;
+    gilsafe::gil_stats stats;
     const auto out = gilsafe::parallel_map(
         none, [](py::handle) { return true; }, {}, &stats);
     EXPECT_TRUE(out.empty());
