@@ -11,8 +11,7 @@ namespace gilsafe::detail {
 /// Fields equal to `needle` that start at a position in [begin, end) of `text`, with
 /// count_parallel's rules and options (a short range on the calling thread). The parts of
 /// any cut of a text add up to count_parallel of the whole.
-std::size_t count_parallel_range(std::string_view text, std::string_view needle,
-                                 std::size_t begin, std::size_t end,
-                                 const parallel_options& options = {});
+std::size_t count_parallel_range(std::string_view text, std::string_view needle, std::size_t begin,
+                                 std::size_t end, const parallel_options& options = {});
 
 } // namespace gilsafe::detail

@@ -1,4 +1,5 @@
-// src/gil/thread_state.cpp: GIL acquisition on oneTBB's threads, kept thread states, the shutdown protocol
+// src/gil/thread_state.cpp: GIL acquisition on oneTBB's threads, kept thread states, the shutdown
+// protocol
 //
 // Shutdown. CPython 3.11 ends any thread other than the finalizing one that takes the GIL
 // once finalization has begun (pthread_exit): on a oneTBB worker, or through a C++
@@ -114,8 +115,8 @@ region_context begin_region(thread_state_policy policy) {
     region_context region;
     region.policy = policy;
     PyThreadState* current = PyGILState_GetThisThreadState();
-    region.interp = current != nullptr ? PyThreadState_GetInterpreter(current)
-                                       : PyInterpreterState_Main();
+    region.interp =
+        current != nullptr ? PyThreadState_GetInterpreter(current) : PyInterpreterState_Main();
     registry& r = state();
     region.from_shutdown_thread = r.closing.load() && is_shutdown_thread(r);
     return region;
@@ -157,7 +158,9 @@ gil_hold::gil_hold(const region_context& region) {
     }
 }
 
-gil_hold::~gil_hold() { release(); }
+gil_hold::~gil_hold() {
+    release();
+}
 
 void gil_hold::release() noexcept {
     if (transient_) {
@@ -170,9 +173,13 @@ void gil_hold::release() noexcept {
     state().in_flight.fetch_sub(1);
 }
 
-bool shutdown_requested() { return state().closing.load() || _Py_IsFinalizing() != 0; }
+bool shutdown_requested() {
+    return state().closing.load() || _Py_IsFinalizing() != 0;
+}
 
-std::uint64_t kept_states_created() { return state().created.load(); }
+std::uint64_t kept_states_created() {
+    return state().created.load();
+}
 
 } // namespace gilsafe::detail
 

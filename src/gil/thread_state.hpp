@@ -1,4 +1,5 @@
-// src/gil/thread_state.hpp: taking the GIL on any thread, with kept thread states and a safe shutdown
+// src/gil/thread_state.hpp: taking the GIL on any thread, with kept thread states and a safe
+// shutdown
 #pragma once
 
 #include "gilsafe/gil.hpp"

@@ -399,3 +399,18 @@ def test_nul_bytes_are_ordinary_characters(tmp_path):
     result = run("wordcount", path, "is", "--variant", "all", "--json")
     assert result.returncode == 0
     assert {r["count"] for r in json.loads(result.stdout)["results"]} == {search_py(text, "is")}
+
+
+def test_userids_predicate_recursing_8000_deep_runs_on_the_workers():
+    # Recursion through C frames (map, all): on oneTBB's default 4 MiB worker stacks this
+    # died with SIGSEGV; a Python thread (8 MiB) runs it. Both thread-state policies.
+    deep = (
+        '__import__("sys").setrecursionlimit(100000) or '
+        "(lambda f: f(f, 8000))(lambda f, n: n == 0 or all(map(lambda m: f(f, m), [n - 1])))"
+    )
+    for policy in ("persistent", "per-acquire"):
+        result = run("userids", "--count", "4", "--predicate", deep, "--thread-state", policy,
+                     "--json")
+        assert result.returncode == 0, result
+        report = json.loads(result.stdout)
+        assert report["allowed"] == 4 and report["thread_state"] == policy
