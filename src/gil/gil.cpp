@@ -72,9 +72,9 @@ private:
 };
 
 // Between two elements: Ctrl-C, or an interpreter that began shutting down.
-void check_stop(const gil_options& options) {
+void check_stop(const gil_options& options, const detail::region_context& region) {
     options.stop.throw_if_requested();
-    if (detail::shutdown_requested()) {
+    if (detail::shutdown_requested(region)) {
         throw interpreter_shutdown();
     }
 }
@@ -100,17 +100,17 @@ gil_stats run_region(std::size_t n, const detail::index_function& fn, const gil_
     auto run_chunk = [&](std::size_t begin, std::size_t end) {
         std::size_t& mine = evaluated.local();
         if (options.strategy == acquire_strategy::per_chunk) {
-            check_stop(options);
+            check_stop(options, region);
             const detail::gil_hold gil(region);
             acquisitions.fetch_add(1, std::memory_order_relaxed);
             for (std::size_t i = begin; i < end && !ctx.is_group_execution_cancelled(); ++i) {
-                check_stop(options);
+                check_stop(options, region);
                 fn(i);
                 ++mine;
             }
         } else {
             for (std::size_t i = begin; i < end && !ctx.is_group_execution_cancelled(); ++i) {
-                check_stop(options);
+                check_stop(options, region);
                 const detail::gil_hold gil(region);
                 acquisitions.fetch_add(1, std::memory_order_relaxed);
                 fn(i);

@@ -31,6 +31,8 @@ struct registry {
     std::atomic<std::size_t> in_flight{0};
     // The interpreter's atexit hook ran: no new acquisitions but the shutdown thread's.
     std::atomic<bool> closing{false};
+    // ... and the interpreter has finalized since: the next one found alive is new.
+    std::atomic<bool> finalized{false};
     // The generation (one per interpreter lifetime) whose atexit hook is in place.
     std::atomic<std::uint64_t> hooked{0};
     std::atomic<std::uint64_t> generation{1};
@@ -51,24 +53,41 @@ bool is_shutdown_thread(registry& r) {
     return r.shutdown_thread == std::this_thread::get_id();
 }
 
+// No interpreter, or one that is finalizing (CPython clears Py_IsInitialized() as it
+// begins): nobody may take the GIL.
+bool interpreter_gone() {
+    return Py_IsInitialized() == 0 || _Py_IsFinalizing() != 0;
+}
+
 // May this thread take the GIL now? Closing (or finalizing) interpreters refuse everyone
 // but the shutdown thread's regions.
 bool refused(registry& r, bool from_shutdown_thread) {
-    if (_Py_IsFinalizing() != 0) {
+    if (interpreter_gone()) {
         return true;
     }
     return r.closing.load() && !from_shutdown_thread;
 }
 
+// At the very end of Py_FinalizeEx. The protocol stays closed until a new interpreter is
+// seen alive (open_new_interpreter), so a straggler never touches the dead one.
 void after_finalization() {
-    registry& r = state();
-    {
-        const std::lock_guard<std::mutex> lock(r.mutex);
-        r.kept.clear(); // freed by CPython with every other thread state
-        r.shutdown_thread = std::thread::id();
+    state().finalized.store(true);
+}
+
+// An interpreter alive after a finalization is a new one: open its generation.
+void open_new_interpreter(registry& r) {
+    if (!r.finalized.load() || Py_IsInitialized() == 0) {
+        return;
     }
+    const std::lock_guard<std::mutex> lock(r.mutex);
+    if (!r.finalized.load()) {
+        return;
+    }
+    r.kept.clear(); // freed by CPython with every other thread state
+    r.shutdown_thread = std::thread::id();
     r.generation.fetch_add(1);
     r.closing.store(false);
+    r.finalized.store(false);
 }
 
 // The atexit hook: runs on the thread that finalizes, with the GIL.
@@ -103,6 +122,7 @@ void on_interpreter_exit() {
 // Needs the GIL. Idempotent per interpreter.
 void install_shutdown_hook() {
     registry& r = state();
+    open_new_interpreter(r);
     const std::uint64_t generation = r.generation.load();
     if (r.hooked.load() == generation) {
         return;
@@ -112,12 +132,16 @@ void install_shutdown_hook() {
 }
 
 region_context begin_region(thread_state_policy policy) {
+    registry& r = state();
+    open_new_interpreter(r);
+    if (Py_IsInitialized() == 0) {
+        throw interpreter_shutdown(); // no interpreter to take the GIL of
+    }
     region_context region;
     region.policy = policy;
     PyThreadState* current = PyGILState_GetThisThreadState();
     region.interp =
         current != nullptr ? PyThreadState_GetInterpreter(current) : PyInterpreterState_Main();
-    registry& r = state();
     region.from_shutdown_thread = r.closing.load() && is_shutdown_thread(r);
     return region;
 }
@@ -173,8 +197,8 @@ void gil_hold::release() noexcept {
     state().in_flight.fetch_sub(1);
 }
 
-bool shutdown_requested() {
-    return state().closing.load() || _Py_IsFinalizing() != 0;
+bool shutdown_requested(const region_context& region) {
+    return refused(state(), region.from_shutdown_thread);
 }
 
 std::uint64_t kept_states_created() {
@@ -187,7 +211,12 @@ namespace gilsafe {
 
 void restore_thread(PyThreadState* saved) {
     detail::registry& r = detail::state();
-    if ((r.closing.load() || _Py_IsFinalizing() != 0) && !detail::is_shutdown_thread(r)) {
+    // Counted in flight like a worker's acquisition: the atexit hook waits for a thread
+    // already on its way to the GIL (it gets it and returns to Python normally), and a
+    // thread that comes later sees the interpreter closing.
+    r.in_flight.fetch_add(1);
+    if ((r.closing.load() || detail::interpreter_gone()) && !detail::is_shutdown_thread(r)) {
+        r.in_flight.fetch_sub(1);
         // Taking the GIL now would end this thread inside C++ frames: never come back, as
         // a daemon thread of CPython's own never does once finalization has begun.
         for (;;) {
@@ -195,6 +224,7 @@ void restore_thread(PyThreadState* saved) {
         }
     }
     PyEval_RestoreThread(saved);
+    r.in_flight.fetch_sub(1);
 }
 
 } // namespace gilsafe

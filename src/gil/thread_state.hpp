@@ -45,9 +45,10 @@ private:
 /// interpreter). Needs the GIL.
 void install_shutdown_hook();
 
-/// True once the interpreter has begun shutting down (its atexit hook ran, or it is
-/// finalizing): parallel work should stop.
-bool shutdown_requested();
+/// True once the interpreter has begun shutting down for this region (its atexit hook
+/// ran and the region is not the shutdown thread's, or it is finalizing or gone): the
+/// region's work should stop.
+bool shutdown_requested(const region_context& region);
 
 /// Kept thread states created so far in this process (all interpreters): for tests.
 std::uint64_t kept_states_created();

@@ -1,4 +1,5 @@
-// tests/gil/test_toolkit.cpp: parallel_for / parallel_map: results, policies, the caller's GIL, kept thread states
+// tests/gil/test_toolkit.cpp: parallel_for / parallel_map: results, policies, the caller's GIL,
+// kept thread states
 #include "gil/thread_state.hpp"
 #include "gilsafe/detail/threads.hpp"
 #include "gilsafe/gil.hpp"
@@ -12,7 +13,6 @@
 
 #include <atomic>
 #include <climits>
-#include <cstdint>
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -63,8 +63,7 @@ TEST(ParallelMap, Int64ResultsComeBackInTheObjectsOrder) {
     for_every_option([&](const gilsafe::gil_options& options, const std::string& what) {
         gilsafe::gil_stats stats;
         const std::vector<std::int64_t> out = gilsafe::parallel_map(
-            objects, [&](py::handle h) { return square(h).cast<std::int64_t>(); }, options,
-            &stats);
+            objects, [&](py::handle h) { return square(h).cast<std::int64_t>(); }, options, &stats);
         ASSERT_EQ(out.size(), objects.size()) << what;
         for (std::size_t i = 0; i < out.size(); ++i) {
             const auto x = static_cast<std::int64_t>(i);
@@ -106,16 +105,14 @@ TEST(ParallelMap, BoolResultsAreOneBytePerElement) {
 TEST(ParallelMap, WorksWithTheGilHeldAndWithItReleased) {
     const std::vector<py::object> objects = python_ints(300);
     ASSERT_TRUE(gilsafe::gil_held_by_this_thread());
-    const auto held = gilsafe::parallel_map(objects, [](py::handle h) {
-        return h.cast<std::int64_t>() + 1;
-    });
+    const auto held =
+        gilsafe::parallel_map(objects, [](py::handle h) { return h.cast<std::int64_t>() + 1; });
     EXPECT_TRUE(gilsafe::gil_held_by_this_thread()); // taken back before returning
     std::vector<std::int64_t> released;
     {
         const py::gil_scoped_release no_gil;
-        released = gilsafe::parallel_map(objects, [](py::handle h) {
-            return h.cast<std::int64_t>() + 1;
-        });
+        released =
+            gilsafe::parallel_map(objects, [](py::handle h) { return h.cast<std::int64_t>() + 1; });
         EXPECT_FALSE(gilsafe::gil_held_by_this_thread()); // left as it was
     }
     EXPECT_EQ(held, released);
