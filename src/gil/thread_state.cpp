@@ -15,6 +15,9 @@
 // interpreter's generation.
 #include "thread_state.hpp"
 
+#include <pthread.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -41,6 +44,28 @@ struct registry {
     std::thread::id shutdown_thread;
     std::vector<PyThreadState*> kept;
 };
+
+// gil_hold objects alive on this thread: a fork() from inside one is a fork from a
+// region's callback (a predicate calling os.fork()).
+thread_local int holds_on_this_thread = 0;
+
+// In the child of such a fork only the forking thread exists: the rest of the region,
+// oneTBB's workers and the caller waiting for them, is gone, and the child would wait for
+// them forever. It leaves at once, saying why (async-signal-safe calls only).
+void child_after_fork() {
+    if (holds_on_this_thread > 0) {
+        static const char message[] =
+            "gilsafe: fork() inside a parallel region's callback: the child cannot continue "
+            "the region (its oneTBB threads do not exist after fork), so it exits (code 70)\n";
+        (void)!::write(STDERR_FILENO, message, sizeof message - 1);
+        ::_exit(70);
+    }
+}
+
+void watch_forks() {
+    static std::once_flag once;
+    std::call_once(once, [] { ::pthread_atfork(nullptr, nullptr, &child_after_fork); });
+}
 
 // Never destroyed: a worker may still look at it while the process exits.
 registry& state() {
@@ -147,6 +172,7 @@ region_context begin_region(thread_state_policy policy) {
 }
 
 gil_hold::gil_hold(const region_context& region) {
+    watch_forks();
     registry& r = state();
     r.in_flight.fetch_add(1);
     if (refused(r, region.from_shutdown_thread)) {
@@ -167,6 +193,7 @@ gil_hold::gil_hold(const region_context& region) {
         created_kept = !transient_;
     }
     PyEval_RestoreThread(state_);
+    ++holds_on_this_thread;
     if (created_kept) {
         r.created.fetch_add(1);
         const std::lock_guard<std::mutex> lock(r.mutex);
@@ -187,6 +214,7 @@ gil_hold::~gil_hold() {
 }
 
 void gil_hold::release() noexcept {
+    --holds_on_this_thread;
     if (transient_) {
         // pybind11's gil_scoped_acquire on a thread without a state: create, then delete.
         PyThreadState_Clear(state_);

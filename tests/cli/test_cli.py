@@ -414,3 +414,26 @@ def test_userids_predicate_recursing_8000_deep_runs_on_the_workers():
         assert result.returncode == 0, result
         report = json.loads(result.stdout)
         assert report["allowed"] == 4 and report["thread_state"] == policy
+
+
+def test_a_predicate_that_forks_leaves_no_process_behind():
+    # The child of a fork inside a region has only the forking thread: it exits at once
+    # with a message (code 70) instead of waiting forever for threads that do not exist.
+    tag = f"GILSAFE_TEST_TAG=fork-{os.getpid()}-{time.monotonic_ns()}"
+    env = dict(os.environ, **dict([tag.split("=", 1)]))
+    try:
+        for policy in ("persistent", "per-acquire"):
+            result = run("userids", "--predicate", '__import__("os").fork() >= 0 and u.id > 0',
+                         "--thread-state", policy, "--json", env=env, timeout=60)
+            assert result.returncode == 0, result
+            assert json.loads(result.stdout)["allowed"] == 9
+            messages = result.stderr.decode().splitlines()
+            assert len(messages) == 10, messages  # one per child
+            assert all("fork() inside a parallel region" in m for m in messages), messages
+            deadline = time.monotonic() + 10
+            while processes_tagged(tag) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert processes_tagged(tag) == []
+    finally:
+        for pid in processes_tagged(tag):  # a failed run must not leave its children
+            os.kill(pid, 9)

@@ -1,4 +1,5 @@
-// tests/gil/test_finalize.cpp: interpreters finalized while a non-Python thread runs parallel regions over Python objects
+// tests/gil/test_finalize.cpp: interpreters finalized while a non-Python thread runs parallel
+// regions over Python objects
 //
 // Each round starts an interpreter; a std::thread runs gilsafe::parallel_map with a Python
 // predicate in a loop (the policies alternate by round), and the main thread finalizes the
@@ -78,8 +79,8 @@ int main() {
         stopped_by_shutdown += saw_shutdown ? 1 : 0;
     }
     if (stopped_by_shutdown != rounds) {
-        std::fprintf(stderr, "only %d of %d rounds stopped by the shutdown\n",
-                     stopped_by_shutdown, rounds);
+        std::fprintf(stderr, "only %d of %d rounds stopped by the shutdown\n", stopped_by_shutdown,
+                     rounds);
         return 1;
     }
     std::printf("%d interpreters finalized under running regions: every region stopped cleanly\n",

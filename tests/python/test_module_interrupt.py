@@ -53,3 +53,106 @@ def test_keyboard_interrupt_ends_a_long_search_promptly():
     print(result.stdout.decode(), result.stderr.decode())
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.decode().rstrip().endswith("ok")
+
+
+# A signal handler that raises nothing: the count goes on, losing nothing, and the handler
+# runs during the count (between two segments), not only after it. One that raises stops
+# the count with its exception. On another thread, KeyboardInterrupt only under Python's
+# default handler.
+SIGNALS_SCRIPT = textwrap.dedent(
+    r"""
+    import os, signal, threading, time
+    import word_count
+
+    text = " " * (1 << 24)
+    while True:  # about a second of counting
+        start = time.monotonic()
+        expected = word_count.search_sequential(text, "")
+        full = time.monotonic() - start
+        if full >= 0.5 or len(text) >= (1 << 31):
+            break
+        text = text * 2
+    assert expected == len(text) + 1
+
+    def every_millisecond(stop):
+        while not stop.is_set():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.001)
+
+    calls = []
+    signal.signal(signal.SIGINT, lambda signum, frame: calls.append(time.monotonic()))
+    for function in (word_count.search, word_count.search_sequential):
+        calls.clear()
+        stop = threading.Event()
+        sender = threading.Thread(target=every_millisecond, args=(stop,))
+        sender.start()
+        start = time.monotonic()
+        got = function(text, "")
+        end = time.monotonic()
+        stop.set()
+        sender.join()
+        assert got == expected, (function.__name__, got, expected)
+        during = [t for t in calls if start < t < end]
+        assert len(during) >= 3, (function.__name__, len(during), len(calls))
+        assert end - start < 5 * full, (function.__name__, end - start, full)
+        print(f"{function.__name__}: exact under {len(during)} no-op handler calls")
+
+    class Stop(Exception):
+        pass
+
+    def raising(signum, frame):
+        raise Stop()
+
+    signal.signal(signal.SIGINT, raising)
+    for function in (word_count.search, word_count.search_sequential):
+        timer = threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGINT))
+        timer.start()
+        try:
+            function(text, "")
+        except Stop:
+            print(f"{function.__name__}: stopped by the handler's exception")
+        else:
+            raise SystemExit(f"{function.__name__}: the handler's exception was lost")
+        timer.join()
+
+    # Another thread: a no-op handler never interrupts it...
+    signal.signal(signal.SIGINT, lambda signum, frame: None)
+    outcome = []
+    def count_in_thread():
+        try:
+            outcome.append(word_count.search_sequential(text, ""))
+        except KeyboardInterrupt:
+            outcome.append("KeyboardInterrupt")
+    stop = threading.Event()
+    worker = threading.Thread(target=count_in_thread)
+    sender = threading.Thread(target=every_millisecond, args=(stop,))
+    worker.start(); sender.start()
+    worker.join(); stop.set(); sender.join()
+    assert outcome == [expected], outcome
+    print("other thread, no-op handler: not interrupted")
+
+    # ... while under the default handler it stops with KeyboardInterrupt (and the main
+    # thread gets its own).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    outcome.clear()
+    worker = threading.Thread(target=count_in_thread)
+    worker.start()
+    time.sleep(0.05)
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        worker.join()
+    except KeyboardInterrupt:
+        worker.join()
+    assert outcome == ["KeyboardInterrupt"], outcome
+    print("other thread, default handler: KeyboardInterrupt")
+    print("ok")
+    """
+)
+
+
+def test_signal_handlers_run_during_the_count_and_never_lose_work():
+    result = subprocess.run([sys.executable, "-c", SIGNALS_SCRIPT], capture_output=True,
+                            timeout=240, env=os.environ)
+    print(result.stdout.decode(), result.stderr.decode())
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().rstrip().endswith("ok")
