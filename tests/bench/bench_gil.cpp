@@ -1,4 +1,4 @@
-// tests/bench/bench_gil.cpp: Google Benchmark of one GIL acquire + release on a oneTBB worker, per thread-state policy
+// tests/bench/bench_gil.cpp: one GIL acquire + release on a oneTBB worker, per thread-state policy
 //
 // Each benchmark round runs a batch of acquire/release pairs inside a task enqueued to an
 // arena whose one slot for workers only a oneTBB worker can take, and reports the batch's
@@ -46,8 +46,7 @@ template <class Op> void run(benchmark::State& state, Op op) {
         state.SetIterationTime(seconds);
         total += seconds;
     }
-    state.counters["ns_per_pair"] =
-        total * 1e9 / (static_cast<double>(state.iterations()) * batch);
+    state.counters["ns_per_pair"] = total * 1e9 / (static_cast<double>(state.iterations()) * batch);
 }
 
 // pybind11's gil_scoped_acquire on a thread with no Python thread state: create, delete.
@@ -56,10 +55,7 @@ void pybind11_gil_scoped_acquire(benchmark::State& state) {
 }
 
 void gilsafe_per_acquire(benchmark::State& state) {
-    gilsafe::detail::region_context region;
-    {
-        region = gilsafe::detail::begin_region(gilsafe::thread_state_policy::per_acquire);
-    }
+    const auto region = gilsafe::detail::begin_region(gilsafe::thread_state_policy::per_acquire);
     run(state, [&] { const gilsafe::detail::gil_hold gil(region); });
 }
 
