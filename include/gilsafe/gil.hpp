@@ -40,11 +40,13 @@ enum class acquire_strategy {
 enum class thread_state_policy {
     /// pybind11's gil_scoped_acquire: a thread state created and deleted on every
     /// acquire. Python's per-thread state (threading.local, sys.settrace) is lost between
-    /// acquires.
+    /// acquires. A worker that already keeps a state (from an earlier persistent region)
+    /// uses it, as pybind11 uses a thread's existing state.
     per_acquire,
-    /// One thread state per worker, created at its first acquire and kept across items,
-    /// chunks and calls, as a Python thread keeps its own; cleared and deleted when the
-    /// interpreter shuts down (at its atexit time).
+    /// One thread state per oneTBB worker, created at its first acquire and kept across
+    /// items, chunks and calls, as a Python thread keeps its own; its Python data cleared
+    /// at the interpreter's atexit time, the state freed by CPython as it finalizes. (The
+    /// region's caller, when it has no state, creates and deletes one per acquire.)
     persistent,
 };
 
@@ -112,8 +114,10 @@ gil_stats evaluate_released(std::size_t n, const index_function& fn, const gil_o
 /// C++ exception) cancels the remaining chunks and is rethrown here, unchanged, once every
 /// running chunk has stopped. Ctrl-C through options.stop throws `interrupted`. The work
 /// runs in an isolated region: a thread waiting inside a nested parallel algorithm never
-/// picks up these chunks. Once the interpreter has begun shutting down, workers no longer
-/// take the GIL: the region stops with interpreter_shutdown.
+/// picks up these chunks. Once the interpreter has begun shutting down (its atexit time),
+/// workers no longer take the GIL: the region stops with interpreter_shutdown, and a
+/// caller that held the GIL never returns (restore_thread), unless it is the shutdown
+/// thread itself (an atexit handler) or inside another region's callback.
 template <class F> gil_stats parallel_for(std::size_t n, F&& fn, const gil_options& options = {}) {
     return detail::parallel_for_with_gil(n, detail::index_function(fn), options);
 }
@@ -157,9 +161,10 @@ gil_stats evaluate_with_gil(std::size_t n, const std::function<bool(std::size_t)
                             std::vector<char>& out, const gil_options& options = {});
 
 /// The GIL back on a thread that released it (`saved` from PyEval_SaveThread), unless the
-/// interpreter is shutting down: then the thread never returns (it blocks, as CPython's
-/// own threads do, instead of being ended by Python inside a C++ frame that cannot
-/// unwind). Call it from plain code, never from a destructor.
+/// interpreter is shutting down (its atexit time has come) and this is neither the
+/// shutdown thread nor a thread inside a region's callback: then the thread never returns
+/// (it blocks, as CPython's own daemon threads do, instead of being ended by Python inside
+/// a C++ frame that cannot unwind). Call it from plain code, never from a destructor.
 void restore_thread(PyThreadState* saved);
 
 /// Makes oneTBB's workers start with at least the stack of a Python thread

@@ -90,7 +90,10 @@ gil_stats run_region(std::size_t n, const detail::index_function& fn, const gil_
                                   ? options.grain
                                   : std::max<std::size_t>(1, (n + threads * 4 - 1) / (threads * 4));
     const std::size_t chunks = (n + grain - 1) / grain;
-    meeting meet(options.spread ? std::min(threads, chunks) : 0, options.spread_timeout);
+    // Inside another region's callback the other threads are busy with the outer work:
+    // nobody would come to the meeting.
+    meeting meet(options.spread && !region.nested ? std::min(threads, chunks) : 0,
+                 options.spread_timeout);
 
     tbb::task_group_context ctx;
     first_error error;
@@ -183,7 +186,7 @@ gil_stats parallel_for_with_gil(std::size_t n, const index_function& fn,
     }
     // The guide's allow_threads: the caller's GIL released for the region, taken back in
     // plain code after it (never in a destructor: see restore_thread).
-    PyThreadState* saved = PyEval_SaveThread();
+    const saved_thread saved = save_thread();
     gil_stats stats;
     std::exception_ptr error;
     try {
@@ -191,7 +194,7 @@ gil_stats parallel_for_with_gil(std::size_t n, const index_function& fn,
     } catch (...) {
         error = std::current_exception();
     }
-    restore_thread(saved);
+    restore(saved);
     if (error) {
         std::rethrow_exception(error);
     }
@@ -213,6 +216,12 @@ gil_stats evaluate_with_gil(std::size_t n, const std::function<bool(std::size_t)
     return detail::evaluate_released(n, detail::index_function(at_index), options);
 }
 
+namespace {
+// Kept for the process's life (oneTBB reads it whenever it starts a worker), and
+// reachable from here, so leak checkers see it as in use.
+tbb::global_control* python_stack_control = nullptr;
+} // namespace
+
 std::size_t reserve_python_stack() {
     // A Python thread gets the pthread default, which is RLIMIT_STACK's soft limit on
     // Linux (8 MiB unless changed); never less than that for a worker running Python.
@@ -223,10 +232,8 @@ std::size_t reserve_python_stack() {
             limit.rlim_cur > size) {
             size = static_cast<std::size_t>(limit.rlim_cur);
         }
-        // Kept for the process's life: oneTBB reads it whenever it starts a worker.
-        static auto* control =
+        python_stack_control =
             new tbb::global_control(tbb::global_control::thread_stack_size, size);
-        (void)control;
         return size;
     }();
     return std::max(reserved,

@@ -7,6 +7,7 @@
 #include <Python.h>
 
 #include <cstdint>
+#include <thread>
 
 namespace gilsafe::detail {
 
@@ -14,6 +15,12 @@ namespace gilsafe::detail {
 struct region_context {
     PyInterpreterState* interp = nullptr;
     thread_state_policy policy = thread_state_policy::persistent;
+    /// The interpreter lifetime the region belongs to: never another's.
+    std::uint64_t generation = 0;
+    /// The thread that started it (it keeps no state of gilsafe's making).
+    std::thread::id caller;
+    /// Started inside another region's callback.
+    bool nested = false;
     /// The region was started by the thread that runs the interpreter's shutdown (an
     /// atexit handler): it may still take the GIL once the others may not.
     bool from_shutdown_thread = false;
@@ -42,8 +49,27 @@ private:
 };
 
 /// Registers the interpreter's atexit hook of the shutdown protocol (once per
-/// interpreter). Needs the GIL.
-void install_shutdown_hook();
+/// interpreter; nothing once it is finalizing), importing `threading` first on this
+/// thread when asked (a Python thread or the host's main thread, never a worker). Needs
+/// the GIL.
+void install_shutdown_hook(bool import_threading = true);
+
+/// True while the calling thread runs a region's callback (holds a gil_hold).
+bool inside_callback();
+
+/// A thread's GIL released by save_thread, for restore.
+struct saved_thread {
+    PyThreadState* state = nullptr;
+    /// It held the GIL while the interpreter was finalizing: the finalizing thread.
+    bool finalizing_thread = false;
+};
+
+/// PyEval_SaveThread, noting whether this is the finalizing thread. Needs the GIL.
+saved_thread save_thread();
+
+/// The GIL back (restore_thread's rules; the finalizing thread and a thread inside a
+/// callback always get it back).
+void restore(const saved_thread& saved);
 
 /// True once the interpreter has begun shutting down for this region (its atexit hook
 /// ran and the region is not the shutdown thread's, or it is finalizing or gone): the

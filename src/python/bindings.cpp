@@ -44,10 +44,10 @@ constexpr std::size_t segment_bytes = std::size_t{16} << 20;
 // interpreter is shutting down must not unwind through a noexcept frame. Needs the GIL.
 template <class Count>
 std::size_t count_in_segments(std::size_t size, std::size_t segment, Count&& count) {
-    detail::install_shutdown_hook(); // the shutdown protocol knows which thread finalizes
+    detail::install_shutdown_hook(!detail::inside_callback());
     const stop_signal sigint = stop_on_sigint();
     std::uint64_t seen = sigint.seen;
-    PyThreadState* saved = PyEval_SaveThread();
+    detail::saved_thread saved = detail::save_thread();
     std::size_t total = 0;
     std::exception_ptr error;
     for (std::size_t at = 0; at < size || at == 0; at += segment) {
@@ -60,7 +60,7 @@ std::size_t count_in_segments(std::size_t size, std::size_t segment, Count&& cou
         const std::uint64_t now = sigint.counter->load();
         if (now != seen && at + segment < size) {
             seen = now;
-            restore_thread(saved);
+            detail::restore(saved);
             if (PyErr_CheckSignals() != 0) {
                 throw py::error_already_set();
             }
@@ -68,13 +68,13 @@ std::size_t count_in_segments(std::size_t size, std::size_t segment, Count&& cou
                 PyErr_SetNone(PyExc_KeyboardInterrupt);
                 throw py::error_already_set();
             }
-            saved = PyEval_SaveThread();
+            saved = detail::save_thread();
         }
         if (at + segment >= size) {
             break;
         }
     }
-    restore_thread(saved);
+    detail::restore(saved);
     if (error) {
         std::rethrow_exception(error);
     }
@@ -119,6 +119,8 @@ std::size_t search_sequential(const py::str& contents, const py::str& needle) {
 void bind_word_count(py::module_& m) {
     // Before any oneTBB worker starts, if this is the first use of oneTBB in the process.
     reserve_python_stack();
+    // The shutdown protocol's atexit hook, now: it must be in place before any count.
+    detail::install_shutdown_hook();
     // The str arguments are viewed (zero-copy, their UTF-8) with the GIL held;
     // `interruptible` releases it around the count and takes it back before returning.
     // The views stay valid: the caller's str objects live for the whole call.

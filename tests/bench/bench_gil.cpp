@@ -68,7 +68,14 @@ void gilsafe_persistent(benchmark::State& state) {
 // worker's kept one, made by the row above).
 void plain_restore_save_pair(benchmark::State& state) {
     run(state, [] {
-        PyThreadState* kept = PyGILState_GetThisThreadState();
+        // The worker's kept state; made here the first time if this worker has none.
+        thread_local PyThreadState* kept = nullptr;
+        if (kept == nullptr) {
+            kept = PyGILState_GetThisThreadState();
+            if (kept == nullptr) {
+                kept = PyThreadState_New(PyInterpreterState_Main());
+            }
+        }
         PyEval_RestoreThread(kept);
         PyEval_SaveThread();
     });

@@ -1,12 +1,13 @@
 // tests/gil/test_finalize.cpp: interpreters finalized while a non-Python thread runs parallel
 // regions over Python objects
 //
-// Each round starts an interpreter; a std::thread runs gilsafe::parallel_map with a Python
-// predicate in a loop (the policies alternate by round), and the main thread finalizes the
-// interpreter under it. The thread must stop with gilsafe::interpreter_shutdown, the
-// process must not abort or crash (CPython 3.11 ends any thread that takes the GIL during
-// finalization; on a oneTBB worker that is std::terminate), and the next interpreter must
-// work, kept thread states included.
+// Each round starts an interpreter; a std::thread runs gilsafe::parallel_for with a Python
+// predicate in a loop (the policies alternate by round; every third round the callback
+// runs a nested region, as a predicate calling word_count.search does), and the main
+// thread finalizes the interpreter under it. The thread must stop with
+// gilsafe::interpreter_shutdown, the process must not abort or crash (CPython 3.11 ends any thread
+// that takes the GIL during finalization; on a oneTBB worker that is std::terminate), and the next
+// interpreter must work, kept thread states included.
 #include "gilsafe/gil.hpp"
 
 #include <pybind11/embed.h>
@@ -41,17 +42,34 @@ int main() {
             options.thread_state = round % 2 == 0 ? gilsafe::thread_state_policy::persistent
                                                   : gilsafe::thread_state_policy::per_acquire;
             options.grain = 16;
-            runner = std::thread([&, objects, predicate, options] {
+            if (round % 3 == 2) {
+                options.grain = 1; // many outer chunks, each running its own inner region
+                options.spread = false;
+            }
+            const bool nested = round % 3 == 2;
+            runner = std::thread([&, objects, predicate, options, nested] {
                 try {
                     for (;;) {
-                        std::size_t allowed = 0;
+                        std::atomic<std::size_t> allowed{0};
                         gilsafe::parallel_for(
-                            objects->size(),
+                            nested ? 30 : objects->size(),
                             [&](std::size_t i) {
-                                allowed += predicate((*objects)[i]).cast<bool>() ? 1U : 0U;
+                                if (!nested) {
+                                    allowed += predicate((*objects)[i]).cast<bool>() ? 1U : 0U;
+                                    return;
+                                }
+                                // With the GIL held: the inner region releases it.
+                                gilsafe::parallel_for(
+                                    100,
+                                    [&](std::size_t j) {
+                                        allowed += predicate((*objects)[i * 100 + j]).cast<bool>()
+                                                       ? 1U
+                                                       : 0U;
+                                    },
+                                    options);
                             },
                             options);
-                        if (allowed != 1000) {
+                        if (allowed.load() != 1000) {
                             throw std::runtime_error("wrong count");
                         }
                         ++regions;

@@ -289,9 +289,13 @@ TEST(Stack, RecursionThatWorksOnAPythonThreadWorksOnAWorker) {
     options.grain = 1;
     gilsafe::gil_stats stats;
     std::atomic<std::size_t> smallest_stack{SIZE_MAX};
+    const pthread_t caller = pthread_self();
     const auto out = gilsafe::parallel_map(
         python_ints(8),
         [&](py::handle) {
+            if (pthread_equal(pthread_self(), caller) != 0) {
+                return deep(8000).cast<bool>(); // the main thread's stack is not ours to set
+            }
             pthread_attr_t attributes;
             std::size_t size = 0;
             if (pthread_getattr_np(pthread_self(), &attributes) == 0) {
@@ -306,7 +310,9 @@ TEST(Stack, RecursionThatWorksOnAPythonThreadWorksOnAWorker) {
         options, &stats);
     // A Python thread's stack is RLIMIT_STACK's soft limit (8 MiB here); the workers get
     // as much (a few KiB go to the guard page and TLS).
-    EXPECT_GE(smallest_stack.load(), (std::size_t{8} << 20) - (std::size_t{64} << 10));
+    if (gilsafe::detail::usable_threads() >= 2) {
+        EXPECT_GE(smallest_stack.load(), (std::size_t{8} << 20) - (std::size_t{64} << 10));
+    }
     for (const char c : out) {
         EXPECT_EQ(c, 1);
     }
