@@ -216,11 +216,12 @@ gil_stats evaluate_with_gil(std::size_t n, const std::function<bool(std::size_t)
     return detail::evaluate_released(n, detail::index_function(at_index), options);
 }
 
-namespace {
-// Kept for the process's life (oneTBB reads it whenever it starts a worker), and
-// reachable from here, so leak checkers see it as in use.
+namespace detail {
+// Kept for the process's life (oneTBB reads it whenever it starts a worker). External
+// linkage: the store is never optimized away, so leak checkers see the object in use.
+extern tbb::global_control* python_stack_control;
 tbb::global_control* python_stack_control = nullptr;
-} // namespace
+} // namespace detail
 
 std::size_t reserve_python_stack() {
     // A Python thread gets the pthread default, which is RLIMIT_STACK's soft limit on
@@ -232,7 +233,7 @@ std::size_t reserve_python_stack() {
             limit.rlim_cur > size) {
             size = static_cast<std::size_t>(limit.rlim_cur);
         }
-        python_stack_control =
+        detail::python_stack_control =
             new tbb::global_control(tbb::global_control::thread_stack_size, size);
         return size;
     }();
