@@ -6,10 +6,13 @@
 
 #include <pybind11/embed.h>
 
+#include <signal.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <thread>
 
 namespace gil_demo {
@@ -77,11 +80,38 @@ private:
 
 } // namespace
 
+namespace {
+
+// SIGINT held back on this thread while the interpreter starts: a Ctrl-C then would
+// surface as "Failed to import the site module" (KeyboardInterrupt inside Python's own
+// start-up). It is delivered when the object goes, once our handler is in place, and
+// ends the run like any Ctrl-C.
+class sigint_held_back {
+public:
+    sigint_held_back() {
+        sigset_t sigint;
+        sigemptyset(&sigint);
+        sigaddset(&sigint, SIGINT);
+        pthread_sigmask(SIG_BLOCK, &sigint, &previous_);
+    }
+    sigint_held_back(const sigint_held_back&) = delete;
+    sigint_held_back& operator=(const sigint_held_back&) = delete;
+    ~sigint_held_back() { pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
+
+private:
+    sigset_t previous_{};
+};
+
+} // namespace
+
 int with_interpreter(const std::function<int()>& body) {
     // Python's SIGINT handler (KeyboardInterrupt in Python code) with ours in front of it
     // (a stop request for the C++ work).
+    std::optional<sigint_held_back> held_back(std::in_place);
     const pybind11::scoped_interpreter interpreter(true);
-    const interrupt_deadline deadline; // puts our SIGINT handler in front of Python's
+    pybind11::module_::import("threading"); // its main thread is this one (see gil.hpp)
+    const interrupt_deadline deadline;      // puts our SIGINT handler in front of Python's
+    held_back.reset();                      // a Ctrl-C during start-up arrives now
     try {
         return body();
     } catch (const gilsafe::interrupted&) {

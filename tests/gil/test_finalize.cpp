@@ -29,15 +29,25 @@ int main() {
         std::atomic<bool> saw_shutdown{false};
         std::exception_ptr unexpected;
         std::thread runner;
+        std::vector<py::handle>* objects_of_round = nullptr;
         {
             const py::scoped_interpreter python(false);
             // Owned by the interpreter's heap; the runner only ever borrows them, and
             // never uses them once it has seen the shutdown.
             auto* objects = new std::vector<py::handle>();
+            objects_of_round = objects;
             for (int i = 0; i < 3000; ++i) {
                 objects->push_back(py::int_(i).release());
             }
             const py::handle predicate = py::eval("lambda x: x % 3 == 0").release();
+            // Their references go in an atexit callback registered before gilsafe's hook,
+            // so it runs after the hook has stopped the runner's workers (atexit is LIFO).
+            py::module_::import("atexit").attr("register")(py::cpp_function([objects, predicate] {
+                for (const py::handle h : *objects) {
+                    h.dec_ref();
+                }
+                predicate.dec_ref();
+            }));
             gilsafe::gil_options options;
             options.thread_state = round % 2 == 0 ? gilsafe::thread_state_policy::persistent
                                                   : gilsafe::thread_state_policy::per_acquire;
@@ -86,6 +96,7 @@ int main() {
             }
         } // Py_Finalize with the runner still going
         runner.join();
+        delete objects_of_round;
         if (unexpected) {
             try {
                 std::rethrow_exception(unexpected);

@@ -258,7 +258,7 @@ def test_big_random_texts_agree_with_search_py():
 # decides how many attempts it takes.)
 
 REPEATS = 256 * 1024 * 1024 // len("is a word, is ")
-ATTEMPTS = 20
+ATTEMPTS = 50
 
 
 @pytest.fixture(scope="module")
@@ -299,12 +299,13 @@ def test_another_python_thread_runs_while_the_count_runs(name, big_text):
             thread.join()
             inside = [start] + [t for t in ticks if start < t < end] + [end]
             longest = max(b - a for a, b in zip(inside, inside[1:]))
-            gaps.append(round(longest / one_count, 3))
-            if longest < one_count / 4:
+            gaps.append(round(longest / (end - start), 3))
+            # Held, the count alone spans most of the window; released, ticks fill it.
+            if longest < min(one_count, end - start) / 4:
                 return
     finally:
         sys.setswitchinterval(previous_interval)
-    pytest.fail(f"{name}: no Python thread ran while it counted (longest gaps / one count: {gaps})")
+    pytest.fail(f"{name}: no Python thread ran while it counted (longest gap / window: {gaps})")
 
 
 # --- installation ---------------------------------------------------------------------
