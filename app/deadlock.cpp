@@ -8,6 +8,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cstdio>
 #include <memory>
@@ -98,7 +100,12 @@ int run_deadlock(const deadlock_options& o) {
 
     std::printf("3. The right pattern: GIL released around the parallel region (child process)\n");
     std::fflush(stdout);
-    const child_outcome right = run_with_watchdog({self, "deadlock", "--child", "right"}, timeout);
+    // The right pattern is expected to finish: its deadline only guards against a hang, and
+    // never less than 30 s (a loaded or sanitized machine may need seconds to start and end
+    // an interpreter); --timeout is how soon the wrong pattern counts as hung.
+    const child_outcome right =
+        run_with_watchdog({self, "deadlock", "--child", "right"},
+                          std::max(timeout, std::chrono::milliseconds(30000)));
     print_indented(right.output);
     if (!right.timed_out && right.exit_code == 0) {
         std::printf("   finished in %.3f s: no deadlock\n", right.seconds);
