@@ -162,6 +162,14 @@ void variant_runner::prepare(variant v) {
     }
 }
 
+std::size_t variant_runner::valid(const gilsafe::checked_count& c) {
+    if (c.first_invalid != std::string_view::npos) {
+        throw gilsafe::invalid_utf8(name_, c.first_invalid);
+    }
+    checked_ = true;
+    return c.count;
+}
+
 std::size_t variant_runner::run(variant v) {
     switch (v) {
     case variant::parallel: {
@@ -172,13 +180,7 @@ std::size_t variant_runner::run(variant v) {
         if (!opts_.check_utf8) {
             return gilsafe::count_parallel(contents_, needle_, parallel);
         }
-        const gilsafe::checked_count c =
-            gilsafe::count_parallel_checked(contents_, needle_, parallel);
-        if (c.first_invalid != std::string_view::npos) {
-            throw gilsafe::invalid_utf8(name_, c.first_invalid);
-        }
-        checked_ = true;
-        return c.count;
+        return valid(gilsafe::count_parallel_checked(contents_, needle_, parallel));
     }
     case variant::sequential: {
         const py::gil_scoped_release no_gil;
@@ -186,13 +188,7 @@ std::size_t variant_runner::run(variant v) {
         if (!opts_.check_utf8) {
             return gilsafe::count_sequential(contents_, needle_, stop_);
         }
-        const gilsafe::checked_count c =
-            gilsafe::count_sequential_checked(contents_, needle_, stop_);
-        if (c.first_invalid != std::string_view::npos) {
-            throw gilsafe::invalid_utf8(name_, c.first_invalid);
-        }
-        checked_ = true;
-        return c.count;
+        return valid(gilsafe::count_sequential_checked(contents_, needle_, stop_));
     }
     case variant::sequential_threads: {
         // The guide's snippet, python/word_count/_threads.py: on the kept pool, or on one

@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 
 #include "gilsafe/interrupt.hpp"
+#include "gilsafe/word_count.hpp"
 
 #include <cstddef>
 #include <optional>
@@ -77,6 +78,8 @@ public:
 
 private:
     void check_utf8_once();
+    /// The count of a checked pass, or gilsafe::utf8_error naming the text.
+    std::size_t valid(const gilsafe::checked_count& c);
 
     std::string_view contents_;
     std::string name_;

@@ -100,9 +100,6 @@ private:
 gil_stats parallel_for_with_gil(std::size_t n, const index_function& fn,
                                 const gil_options& options);
 
-/// The same with the caller's GIL required to be released (gil_held_error otherwise).
-gil_stats evaluate_released(std::size_t n, const index_function& fn, const gil_options& options);
-
 } // namespace detail
 
 /// Calls `fn(i)` for every i in [0, n) on oneTBB's threads, each call with the GIL held by

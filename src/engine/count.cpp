@@ -92,19 +92,26 @@ std::size_t count_sequential(std::string_view text, std::string_view needle) {
     return detail::count_range(text, needle, 0, text.size());
 }
 
-std::size_t count_sequential(std::string_view text, std::string_view needle,
-                             const stop_signal& stop) {
+namespace detail {
+
+std::size_t count_range_polled(std::string_view text, std::string_view needle, std::size_t begin,
+                               std::size_t end, const stop_signal& stop) {
     std::size_t total = 0;
-    for (std::size_t begin = 0; begin < text.size() || begin == 0;
-         begin += detail::stop_poll_bytes) {
+    for (std::size_t at = begin; at < end || at == begin; at += stop_poll_bytes) {
         stop.throw_if_requested();
-        total += detail::count_range(text, needle, begin,
-                                     std::min(text.size(), begin + detail::stop_poll_bytes));
-        if (text.empty()) {
+        total += count_range(text, needle, at, std::min(end, at + stop_poll_bytes));
+        if (at >= end) {
             break;
         }
     }
     return total;
+}
+
+} // namespace detail
+
+std::size_t count_sequential(std::string_view text, std::string_view needle,
+                             const stop_signal& stop) {
+    return detail::count_range_polled(text, needle, 0, text.size(), stop);
 }
 
 const char* kernel_name() {

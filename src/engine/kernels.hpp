@@ -3,6 +3,8 @@
 
 #include "separators.hpp"
 
+#include "gilsafe/interrupt.hpp"
+
 #include <cstddef>
 #include <string_view>
 
@@ -34,6 +36,11 @@ std::size_t count_words(const byte* s, std::size_t n, const byte* needle, std::s
 /// text.size() (a trailing empty field) belongs to the non-empty range ending there.
 std::size_t count_range(std::string_view text, std::string_view needle, std::size_t begin,
                         std::size_t end);
+
+/// count_range in slices of stop_poll_bytes, polling `stop` before each (throws
+/// `interrupted`); [begin, end) must lie within the text.
+std::size_t count_range_polled(std::string_view text, std::string_view needle, std::size_t begin,
+                               std::size_t end, const gilsafe::stop_signal& stop);
 
 /// count_range, and whether the kernel saw [begin, end) to be plain ASCII (false: not
 /// known).

@@ -108,15 +108,7 @@ std::size_t count_parallel_range(std::string_view text, std::string_view needle,
     begin = std::min(begin, end);
     const std::size_t grain = parallel_grain(end - begin, options);
     if (grain == 0 || (!needle.empty() && needle_has_separator(needle))) {
-        std::size_t total = 0;
-        for (std::size_t at = begin; at < end || at == begin; at += stop_poll_bytes) {
-            options.stop.throw_if_requested();
-            total += count_range(text, needle, at, std::min(end, at + stop_poll_bytes));
-            if (at >= end) {
-                break;
-            }
-        }
-        return total;
+        return count_range_polled(text, needle, begin, end, options.stop);
     }
     return parallel_fold<std::size_t>(
         text, begin, end, grain, options.stop,

@@ -201,11 +201,6 @@ gil_stats parallel_for_with_gil(std::size_t n, const index_function& fn,
     return stats;
 }
 
-gil_stats evaluate_released(std::size_t n, const index_function& fn, const gil_options& options) {
-    require_gil_released("evaluate_with_gil");
-    return run_region(n, fn, options, begin_region(options.thread_state));
-}
-
 } // namespace detail
 
 gil_stats evaluate_with_gil(std::size_t n, const std::function<bool(std::size_t)>& predicate,
@@ -213,7 +208,8 @@ gil_stats evaluate_with_gil(std::size_t n, const std::function<bool(std::size_t)
     require_gil_released("evaluate_with_gil");
     out.assign(n, 0);
     auto at_index = [&](std::size_t i) { out[i] = predicate(i) ? 1 : 0; };
-    return detail::evaluate_released(n, detail::index_function(at_index), options);
+    return run_region(n, detail::index_function(at_index), options,
+                      detail::begin_region(options.thread_state));
 }
 
 namespace detail {
