@@ -43,6 +43,15 @@ private:
     std::size_t offset_;
 };
 
+/// A file changed while it was being read (it shrank under its memory map, so a read
+/// of the map faulted, or its size changed): the count is lost, not silently wrong.
+/// `code()` is EIO.
+class input_changed : public input_error {
+public:
+    explicit input_changed(const std::string& name)
+        : input_error("'" + name + "' changed while being read", EIO) {}
+};
+
 /// A long computation saw a stop request (Ctrl-C) and stopped early; nothing it would
 /// have returned is valid.
 class interrupted : public std::runtime_error {

@@ -31,6 +31,10 @@ public:
     /// no timed count pays for page faults; the file's pages stay the kernel's cache.
     void prefault(const stop_signal& stop = {}) const;
     const std::string& name() const { return name_; }
+    /// Throws input_changed when the mapped file shrank while it was read (a read of the
+    /// map faulted: gilsafe turns SIGBUS on its maps into zero pages and remembers it) or
+    /// its size is no longer the mapped size. Call it after every use of view().
+    void throw_if_changed() const;
     bool is_mapped() const { return mapped_; }
 
 private:

@@ -199,6 +199,17 @@ void text::release() noexcept {
     size_ = 0;
 }
 
+void text::throw_if_changed() const {
+    // TODO(issue 12): the SIGBUS guard; for now only the size check.
+    if (!mapped_) {
+        return;
+    }
+    struct stat st {};
+    if (::stat(name_.c_str(), &st) == 0 && static_cast<std::size_t>(st.st_size) < size_) {
+        throw input_changed(name_);
+    }
+}
+
 utf8_error invalid_utf8(const std::string& name, std::size_t offset) {
     return utf8_error(quoted(name) + ": invalid UTF-8 at byte " + std::to_string(offset), offset);
 }
