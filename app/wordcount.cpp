@@ -5,7 +5,11 @@
 #include "corpus.hpp"
 #include "wordcount_job.hpp"
 
+#include "gilsafe/stream.hpp"
 #include "gilsafe/text.hpp"
+
+#include <chrono>
+#include <system_error>
 
 #include <cstdio>
 #include <memory>
@@ -32,6 +36,67 @@ struct wordcount_options {
     bool scale_given = false;
 };
 
+// Prints the report; exit_failure when the variants disagree.
+int print_report(const wordcount_report& report, bool json) {
+    const std::string out = json ? to_json(report) + "\n" : to_table(report);
+    std::fputs(out.c_str(), stdout);
+    if (!report.agree) {
+        std::fprintf(stderr, "gil_demo: the variants disagree on '%s'\n", report.file.c_str());
+        return exit_failure;
+    }
+    return exit_success;
+}
+
+// The most a stream may hold when a variant needs the whole text (a Python str of it).
+constexpr std::size_t stream_limit = std::size_t{1} << 30;
+
+// Variants that count a stream as it arrives; the others need the whole text at once.
+bool counts_streams(variant v) {
+    return v == variant::parallel || v == variant::sequential;
+}
+
+// The report of `variants` (run with the interpreter up) over the whole text `t`.
+int report_whole_text(const gilsafe::text& t, const wordcount_options& o,
+                      const std::vector<variant>& variants) {
+    // Everything that may take long runs with the interpreter up: its SIGINT handler is
+    // installed first, ours in front of it (see with_interpreter).
+    return with_interpreter([&] {
+        const std::string what =
+            "'" + t.name() + "' (" + std::to_string(t.view().size()) + " bytes)";
+        wordcount_report report;
+        try {
+            progress shown("mapping " + what);
+            t.prefault(gilsafe::stop_on_sigint());
+            report = run_wordcount(t, o.needle, variants, [&](variant v) {
+                shown.set_label(std::string("counting ") + what + ", variant " + info(v).name);
+            });
+        } catch (const gilsafe::utf8_error&) {
+            t.throw_if_changed(); // zeros where a shrunk file's bytes were: not its UTF-8
+            throw;
+        }
+        t.throw_if_changed();
+        return print_report(report, o.json);
+    });
+}
+
+// A stream counted block by block as it arrives, in constant memory (no interpreter).
+int report_stream(gilsafe::input& in, const wordcount_options& o, variant v) {
+    wordcount_report report{in.name(), o.needle, 0, {}, true};
+    gilsafe::stream_options options;
+    options.parallel = v == variant::parallel;
+    options.stop = in.stop();
+    const auto start = std::chrono::steady_clock::now();
+    gilsafe::stream_count counted;
+    {
+        progress shown("counting '" + in.name() + "' (a stream), variant " + info(v).name);
+        counted = gilsafe::count_stream(in, o.needle, options);
+    }
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    report.bytes = static_cast<std::size_t>(counted.bytes);
+    report.results.push_back({v, counted.count, took.count()});
+    return print_report(report, o.json);
+}
+
 int run_wordcount(const wordcount_options& o, bool file_given) {
     if (file_given && o.scale_given) {
         throw usage_error("--scale applies to the built-in corpus only, not to FILE");
@@ -46,31 +111,32 @@ int run_wordcount(const wordcount_options& o, bool file_given) {
         variants.push_back(*parse_variant(o.variant));
     }
     const auto cap = cap_threads(o.threads);
-    gilsafe::text t = file_given ? gilsafe::text::open(o.file)
-                                 : gilsafe::text::from_string(zen_corpus(o.scale),
-                                                              "(built-in: Zen of Python x" +
-                                                                  std::to_string(o.scale) + ")");
-    // Everything that may take long runs with the interpreter up: its SIGINT handler is
-    // installed first, ours in front of it (see with_interpreter).
-    return with_interpreter([&] {
-        const std::string what =
-            "'" + t.name() + "' (" + std::to_string(t.view().size()) + " bytes)";
-        wordcount_report report;
-        {
-            progress shown("mapping " + what);
-            t.prefault(gilsafe::stop_on_sigint());
-            report = run_wordcount(t, o.needle, variants, [&](variant v) {
-                shown.set_label(std::string("counting ") + what + ", variant " + info(v).name);
-            });
+    if (!file_given) {
+        const gilsafe::text t = gilsafe::text::from_string(
+            zen_corpus(o.scale), "(built-in: Zen of Python x" + std::to_string(o.scale) + ")");
+        return report_whole_text(t, o, variants);
+    }
+    // Ctrl-C is watched from here on: opening a FIFO and waiting for stdin stop at once.
+    gilsafe::input in = gilsafe::input::open(o.file, gilsafe::stop_on_sigint());
+    if (in.mappable()) {
+        return report_whole_text(gilsafe::text::from_input(std::move(in)), o, variants);
+    }
+    if (variants.size() == 1 && counts_streams(variants.front())) {
+        return report_stream(in, o, variants.front());
+    }
+    try {
+        return report_whole_text(gilsafe::text::from_input(std::move(in), stream_limit), o,
+                                 variants);
+    } catch (const gilsafe::input_error& e) {
+        if (e.code() != std::errc::file_too_large) {
+            throw;
         }
-        const std::string out = o.json ? to_json(report) + "\n" : to_table(report);
-        std::fputs(out.c_str(), stdout);
-        if (!report.agree) {
-            std::fprintf(stderr, "gil_demo: the variants disagree on '%s'\n", t.name().c_str());
-            return exit_failure;
-        }
-        return exit_success;
-    });
+        throw gilsafe::input_error("'" + o.file + "' is a stream of more than 1 GiB: --variant " +
+                                       o.variant +
+                                       " needs it whole in memory (the parallel and sequential "
+                                       "variants count streams of any size)",
+                                   e.code());
+    }
 }
 
 } // namespace

@@ -1,4 +1,4 @@
-// include/gilsafe/text.hpp: read-only texts (memory-mapped file, stdin, string) and UTF-8 checks
+// include/gilsafe/text.hpp: inputs, read-only texts (mapped file, stream, string), UTF-8 checks
 #pragma once
 
 #include "gilsafe/errors.hpp"
@@ -10,13 +10,67 @@
 
 namespace gilsafe {
 
-/// A read-only text. Files are memory-mapped, never copied; standard input is read
-/// into a buffer (a pipe cannot be mapped) unless it is a regular file.
+/// A file opened for reading, not yet read: its descriptor and whether it can be
+/// mapped. Opening never blocks (a FIFO without a writer opens at once; reads wait for
+/// one), and every wait polls the stop signal.
+class input {
+public:
+    /// Opens `path`; "-" is standard input (never closed). Throws input_error naming the
+    /// file (its code() the errno of the call that failed) and `interrupted` when `stop`
+    /// turns on while it waits.
+    static input open(const std::string& path, const stop_signal& stop = {});
+
+    input(input&& other) noexcept;
+    input& operator=(input&& other) noexcept;
+    input(const input&) = delete;
+    input& operator=(const input&) = delete;
+    ~input();
+
+    /// A regular file whose size is not 0: its contents can be mapped. Anything else
+    /// (a pipe, a terminal, a character device, a file of /proc whose size says 0) is a
+    /// stream, read to its end.
+    bool mappable() const { return mappable_; }
+    /// The size a mappable file had when it was opened.
+    std::size_t size() const { return size_; }
+    int fd() const { return fd_; }
+    const std::string& name() const { return name_; }
+    const stop_signal& stop() const { return stop_; }
+
+    /// Reads up to `size` bytes into `buffer`, waiting for data while polling stop();
+    /// 0 means end of input. Throws input_error on a read error, `interrupted` on stop.
+    std::size_t read_some(char* buffer, std::size_t size);
+
+private:
+    input() = default;
+    void close() noexcept;
+
+    int fd_ = -1;
+    bool owned_ = false;
+    bool mappable_ = false;
+    std::size_t size_ = 0;
+    std::string name_;
+    stop_signal stop_;
+};
+
+/// A read-only text held whole: a mapped file, never copied, or a buffer.
+///
+/// Mapped files are guarded: if the file shrinks while it is read (a fault that would
+/// end the process with SIGBUS), the missing pages read as zeros and throw_if_changed()
+/// says so. The guard is a process-wide SIGBUS handler, installed with the first map, in
+/// front of any earlier handler (which still hears every fault outside gilsafe's maps).
 class text {
 public:
-    /// Maps `path`; "-" reads standard input. Throws input_error naming the file, its
-    /// code() the errno of the call that failed.
-    static text open(const std::string& path);
+    /// No limit on what a stream may hold.
+    static constexpr std::size_t unlimited = static_cast<std::size_t>(-1);
+
+    /// Opens `path` ("-": standard input) and maps it, or reads it whole when it is a
+    /// stream (see input::mappable). Throws input_error naming the file (its code() the
+    /// errno of the call that failed), input_error with EFBIG when a stream holds more
+    /// than `limit` bytes, `interrupted` when `stop` turns on while it waits or reads.
+    static text open(const std::string& path, const stop_signal& stop = {},
+                     std::size_t limit = unlimited);
+    /// Maps `in`, or reads it whole (see open).
+    static text from_input(input&& in, std::size_t limit = unlimited);
     /// Owns `contents`; `name` is what error messages call it.
     static text from_string(std::string contents, std::string name);
 
@@ -31,20 +85,22 @@ public:
     /// no timed count pays for page faults; the file's pages stay the kernel's cache.
     void prefault(const stop_signal& stop = {}) const;
     const std::string& name() const { return name_; }
-    /// Throws input_changed when the mapped file shrank while it was read (a read of the
-    /// map faulted: gilsafe turns SIGBUS on its maps into zero pages and remembers it) or
-    /// its size is no longer the mapped size. Call it after every use of view().
-    void throw_if_changed() const;
     bool is_mapped() const { return mapped_; }
+    /// Throws input_changed when the mapped file shrank while it was read (a read of the
+    /// map faulted; those bytes read as zeros) or is now smaller than its map. Call it
+    /// after every use of view(), and before reporting what the bytes said (a character
+    /// cut by zeros looks like invalid UTF-8).
+    void throw_if_changed() const;
 
 private:
     text() = default;
-    static text map_fd(int fd, std::string name);
     void release() noexcept;
 
     const char* data_ = nullptr;
     std::size_t size_ = 0;
     bool mapped_ = false;
+    int fd_ = -1;    // a mapped file's descriptor, kept for the size check
+    int guard_ = -1; // its slot in the SIGBUS guard
     std::string owned_;
     std::string name_;
 };

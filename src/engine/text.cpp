@@ -1,16 +1,23 @@
-// src/engine/text.cpp: memory-mapped files and stdin buffers
+// src/engine/text.cpp: inputs, memory-mapped files guarded against shrinking, stream buffers
 #include "gilsafe/text.hpp"
 
 #include "gilsafe/errors.hpp"
 
+#include "io.hpp"
+
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <mutex>
 #include <utility>
 
 namespace gilsafe {
@@ -39,42 +46,152 @@ std::string reason(int err) {
     throw input_error(what + ": " + reason(err), err);
 }
 
-// Closes a file descriptor on every path out of text::open.
-class fd_guard {
-public:
-    explicit fd_guard(int fd) : fd_(fd) {}
-    fd_guard(const fd_guard&) = delete;
-    fd_guard& operator=(const fd_guard&) = delete;
-    ~fd_guard() {
-        if (fd_ > 2) {
-            ::close(fd_);
-        }
-    }
+// ---- The SIGBUS guard --------------------------------------------------------------
+//
+// A read of a mapped file past its end (the file shrank after it was mapped) raises
+// SIGBUS. Every map gilsafe makes has a slot here; the handler, on a fault inside one,
+// maps zero pages over the rest of that map (the read is retried and sees zeros), marks
+// the slot, and returns; text::throw_if_changed() then reports the change. A fault
+// anywhere else goes to the handler that was there before (by default: the process ends,
+// as without gilsafe). Slots are atomics: the handler may run on any thread.
 
-private:
-    int fd_;
+constexpr std::size_t guard_slots = 1024;
+
+struct guard_slot {
+    std::atomic<std::uintptr_t> begin{0};
+    std::atomic<std::uintptr_t> end{0};
+    std::atomic<bool> faulted{false};
+    std::atomic<bool> used{false};
 };
 
-std::string read_all(int fd, const std::string& name) {
-    std::string buffer;
-    std::size_t used = 0;
-    buffer.resize(std::size_t{1} << 16);
+guard_slot slots[guard_slots];
+std::atomic<std::uintptr_t> page_size{4096};
+struct sigaction previous_sigbus {};
+std::mutex guard_mutex;
+
+void on_sigbus(int sig, siginfo_t* info, void* context) {
+    const auto addr = reinterpret_cast<std::uintptr_t>(info->si_addr);
+    for (guard_slot& slot : slots) {
+        if (!slot.used.load(std::memory_order_acquire)) {
+            continue;
+        }
+        const std::uintptr_t begin = slot.begin.load();
+        const std::uintptr_t end = slot.end.load();
+        if (addr < begin || addr >= end) {
+            continue;
+        }
+        const std::uintptr_t page = addr & ~(page_size.load() - 1);
+        void* zeros = ::mmap(reinterpret_cast<void*>(page), end - page, PROT_READ,
+                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+        if (zeros != MAP_FAILED) {
+            slot.faulted.store(true);
+            return; // the faulting read runs again, on zeros
+        }
+        break;
+    }
+    // Not ours: whoever handled SIGBUS before gilsafe does.
+    if ((previous_sigbus.sa_flags & SA_SIGINFO) != 0) {
+        previous_sigbus.sa_sigaction(sig, info, context);
+    } else if (previous_sigbus.sa_handler != SIG_DFL && previous_sigbus.sa_handler != SIG_IGN) {
+        previous_sigbus.sa_handler(sig);
+    } else {
+        ::signal(SIGBUS, SIG_DFL); // the fault repeats and ends the process, as by default
+    }
+}
+
+// Puts on_sigbus in front (again, if someone replaced it since).
+void install_sigbus_guard() {
+    struct sigaction current {};
+    if (::sigaction(SIGBUS, nullptr, &current) != 0) {
+        return;
+    }
+    if ((current.sa_flags & SA_SIGINFO) != 0 && current.sa_sigaction == &on_sigbus) {
+        return;
+    }
+    page_size.store(static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE)));
+    previous_sigbus = current;
+    struct sigaction ours {};
+    ours.sa_sigaction = &on_sigbus;
+    ours.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&ours.sa_mask);
+    ::sigaction(SIGBUS, &ours, nullptr);
+}
+
+// A slot for the map [begin, begin + size), or -1 when all are taken (the map is then
+// unguarded, as any program's).
+int guard_map(const void* begin, std::size_t size) {
+    const std::lock_guard<std::mutex> lock(guard_mutex);
+    install_sigbus_guard();
+    const std::uintptr_t page = page_size.load();
+    for (std::size_t i = 0; i < guard_slots; ++i) {
+        guard_slot& slot = slots[i];
+        if (slot.used.load()) {
+            continue;
+        }
+        const auto b = reinterpret_cast<std::uintptr_t>(begin);
+        slot.begin.store(b);
+        slot.end.store(b + (size + page - 1) / page * page);
+        slot.faulted.store(false);
+        slot.used.store(true, std::memory_order_release);
+        return static_cast<int>(i);
+    }
+    return -1;
+}
+
+void unguard_map(int index) {
+    if (index < 0) {
+        return;
+    }
+    const std::lock_guard<std::mutex> lock(guard_mutex);
+    slots[index].used.store(false, std::memory_order_release);
+}
+
+// Waits until `fd` has data (or its end), polling `stop` and `cancel` every 100 ms; with
+// neither, it just waits.
+void wait_readable(int fd, const stop_signal& stop, const std::atomic<bool>* cancel,
+                   const std::string& name) {
+    const int timeout_ms = stop.counter != nullptr || cancel != nullptr ? 100 : -1;
     for (;;) {
-        if (used == buffer.size()) {
-            buffer.resize(buffer.size() * 2);
+        stop.throw_if_requested();
+        if (cancel != nullptr && cancel->load()) {
+            throw interrupted();
         }
-        const ssize_t got = ::read(fd, buffer.data() + used, buffer.size() - used);
-        if (got == 0) {
-            break;
+        struct pollfd p {
+            fd, POLLIN, 0
+        };
+        const int ready = ::poll(&p, 1, timeout_ms);
+        if (ready > 0) {
+            return;
         }
-        if (got < 0) {
-            if (errno == EINTR) {
-                continue;
+        if (ready < 0 && errno != EINTR) {
+            if (errno == EINVAL || errno == EPERM) {
+                return; // not pollable: a plain read will do
             }
             const int err = errno;
             system_input_error(err, "cannot read " + quoted(name));
         }
-        used += static_cast<std::size_t>(got);
+    }
+}
+
+constexpr std::size_t read_step = std::size_t{1} << 20;
+
+std::string read_all(input& in, std::size_t limit) {
+    std::string buffer;
+    std::size_t used = 0;
+    for (;;) {
+        if (buffer.size() - used < read_step) {
+            buffer.resize(std::max(buffer.size() * 2, used + read_step));
+        }
+        const std::size_t got = in.read_some(buffer.data() + used, buffer.size() - used);
+        if (got == 0) {
+            break;
+        }
+        used += got;
+        if (used > limit) {
+            throw input_error(quoted(in.name()) + " holds more than " + std::to_string(limit) +
+                                  " bytes, the most it may hold to be read whole",
+                              EFBIG);
+        }
     }
     buffer.resize(used);
     return buffer;
@@ -82,46 +199,133 @@ std::string read_all(int fd, const std::string& name) {
 
 } // namespace
 
-text text::open(const std::string& path) {
+// ---- input ----------------------------------------------------------------------------
+
+input input::open(const std::string& path, const stop_signal& stop) {
+    input in;
+    in.stop_ = stop;
+    in.name_ = path;
+    struct stat st {};
     if (path == "-") {
-        struct stat st {};
+        in.fd_ = STDIN_FILENO;
         if (::fstat(STDIN_FILENO, &st) != 0) {
             const int err = errno;
             system_input_error(err, "cannot read standard input");
         }
-        if (S_ISREG(st.st_mode)) {
-            return map_fd(STDIN_FILENO, "-");
+        // A regular file read from elsewhere than its start is a stream from there on.
+        in.mappable_ =
+            S_ISREG(st.st_mode) && st.st_size > 0 && ::lseek(STDIN_FILENO, 0, SEEK_CUR) == 0;
+    } else {
+        // O_NONBLOCK: a FIFO with no writer yet opens at once (reads wait, polling stop).
+        int fd = -1;
+        for (;;) {
+            stop.throw_if_requested();
+            fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+            if (fd >= 0 || errno != EINTR) {
+                break;
+            }
         }
-        return from_string(read_all(STDIN_FILENO, "-"), "-");
-    }
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        const int err = errno;
-        system_input_error(err, "cannot open " + quoted(path));
-    }
-    const fd_guard guard(fd);
-    return map_fd(fd, path);
-}
-
-text text::map_fd(int fd, std::string name) {
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        const int err = errno;
-        system_input_error(err, "cannot read " + quoted(name));
+        if (fd < 0) {
+            const int err = errno;
+            system_input_error(err, "cannot open " + quoted(path));
+        }
+        in.fd_ = fd;
+        in.owned_ = true;
+        if (::fstat(fd, &st) != 0) {
+            const int err = errno;
+            system_input_error(err, "cannot read " + quoted(path));
+        }
+        const int flags = ::fcntl(fd, F_GETFL);
+        if (flags >= 0) {
+            ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+        }
+        in.mappable_ = S_ISREG(st.st_mode) && st.st_size > 0;
     }
     if (S_ISDIR(st.st_mode)) {
-        throw input_error("cannot read " + quoted(name) + ": is a directory", EISDIR);
+        throw input_error("cannot read " + quoted(path) + ": is a directory", EISDIR);
     }
-    if (!S_ISREG(st.st_mode)) {
-        return from_string(read_all(fd, name), std::move(name));
+    in.size_ = in.mappable_ ? static_cast<std::size_t>(st.st_size) : 0;
+    if (!in.mappable_ && S_ISFIFO(st.st_mode)) {
+        ::fcntl(in.fd_, F_SETPIPE_SZ, 1 << 20); // fewer, larger reads; advice only
+    }
+    return in;
+}
+
+std::size_t input::read_some(char* buffer, std::size_t size) {
+    return detail::read_some(*this, buffer, size, nullptr);
+}
+
+namespace detail {
+
+std::size_t read_some(input& in, char* buffer, std::size_t size, const std::atomic<bool>* cancel) {
+    for (;;) {
+        wait_readable(in.fd(), in.stop(), cancel, in.name());
+        const ssize_t got = ::read(in.fd(), buffer, size);
+        if (got >= 0) {
+            return static_cast<std::size_t>(got);
+        }
+        if (errno != EINTR && errno != EAGAIN) {
+            const int err = errno;
+            system_input_error(err, in.name() == "-" ? std::string("cannot read standard input")
+                                                     : "cannot read " + quoted(in.name()));
+        }
+    }
+}
+
+bool readable_now(const input& in) {
+    struct pollfd p {
+        in.fd(), POLLIN, 0
+    };
+    return ::poll(&p, 1, 0) != 0;
+}
+
+} // namespace detail
+
+input::input(input&& other) noexcept {
+    *this = std::move(other);
+}
+
+input& input::operator=(input&& other) noexcept {
+    if (this != &other) {
+        close();
+        fd_ = std::exchange(other.fd_, -1);
+        owned_ = std::exchange(other.owned_, false);
+        mappable_ = other.mappable_;
+        size_ = other.size_;
+        name_ = std::move(other.name_);
+        stop_ = other.stop_;
+    }
+    return *this;
+}
+
+input::~input() {
+    close();
+}
+
+void input::close() noexcept {
+    if (owned_ && fd_ >= 0) {
+        ::close(fd_);
+    }
+    fd_ = -1;
+    owned_ = false;
+}
+
+// ---- text -----------------------------------------------------------------------------
+
+text text::open(const std::string& path, const stop_signal& stop, std::size_t limit) {
+    return from_input(input::open(path, stop), limit);
+}
+
+text text::from_input(input&& in, std::size_t limit) {
+    if (!in.mappable()) {
+        std::string contents = read_all(in, limit);
+        return from_string(std::move(contents), in.name());
     }
     text t;
-    t.name_ = std::move(name);
-    t.size_ = static_cast<std::size_t>(st.st_size);
-    if (t.size_ == 0) {
-        return t;
-    }
-    void* map = ::mmap(nullptr, t.size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    t.name_ = in.name();
+    t.size_ = in.size();
+    t.fd_ = ::fcntl(in.fd(), F_DUPFD_CLOEXEC, 3);
+    void* map = ::mmap(nullptr, t.size_, PROT_READ, MAP_PRIVATE, in.fd(), 0);
     if (map == MAP_FAILED) {
         const int err = errno;
         system_input_error(err, "cannot map " + quoted(t.name_));
@@ -130,6 +334,7 @@ text text::map_fd(int fd, std::string name) {
     ::madvise(map, t.size_, MADV_WILLNEED);
     t.data_ = static_cast<const char*>(map);
     t.mapped_ = true;
+    t.guard_ = guard_map(map, t.size_);
     return t;
 }
 
@@ -148,7 +353,7 @@ void text::prefault(const stop_signal& stop) const {
             continue;
         }
 #endif
-        // Older kernels: touch one byte per page.
+        // Older kernels (or a file that shrank): touch one byte per page.
         volatile char sink = 0;
         for (std::size_t i = 0; i < len; i += static_cast<std::size_t>(page)) {
             sink = static_cast<char>(sink + data_[at + i]);
@@ -174,6 +379,8 @@ text& text::operator=(text&& other) noexcept {
         release();
         mapped_ = std::exchange(other.mapped_, false);
         size_ = std::exchange(other.size_, 0);
+        fd_ = std::exchange(other.fd_, -1);
+        guard_ = std::exchange(other.guard_, -1);
         name_ = std::move(other.name_);
         if (mapped_) {
             data_ = std::exchange(other.data_, nullptr);
@@ -192,20 +399,28 @@ text::~text() {
 
 void text::release() noexcept {
     if (mapped_) {
+        unguard_map(guard_);
         ::munmap(const_cast<char*>(data_), size_);
         mapped_ = false;
     }
+    if (fd_ >= 0) {
+        ::close(fd_);
+    }
+    fd_ = -1;
+    guard_ = -1;
     data_ = nullptr;
     size_ = 0;
 }
 
 void text::throw_if_changed() const {
-    // TODO(issue 12): the SIGBUS guard; for now only the size check.
     if (!mapped_) {
         return;
     }
+    if (guard_ >= 0 && slots[guard_].faulted.load()) {
+        throw input_changed(name_);
+    }
     struct stat st {};
-    if (::stat(name_.c_str(), &st) == 0 && static_cast<std::size_t>(st.st_size) < size_) {
+    if (fd_ >= 0 && ::fstat(fd_, &st) == 0 && static_cast<std::size_t>(st.st_size) < size_) {
         throw input_changed(name_);
     }
 }
