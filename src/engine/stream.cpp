@@ -110,7 +110,8 @@ struct stream_counter::state {
 
 stream_counter::stream_counter(std::string_view needle, std::string name,
                                const stream_options& options)
-    : state_(std::make_unique<state>(needle, std::move(name), options)) {}
+    : state_(std::make_unique<state>(needle, std::move(name), options)) {
+}
 
 stream_counter::stream_counter(stream_counter&&) noexcept = default;
 stream_counter& stream_counter::operator=(stream_counter&&) noexcept = default;

@@ -5,12 +5,20 @@
 
 #include <gtest/gtest.h>
 
+#include "gilsafe/word_count.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <system_error>
+#include <thread>
 
 namespace {
 
@@ -80,6 +88,93 @@ TEST(Text, ValidUtf8PassesTheCheck) {
     const gilsafe::text t = gilsafe::text::from_string("\xc3\xa9t\xc3\xa9 \xf0\x9f\x98\x80", "s");
     EXPECT_NO_THROW(gilsafe::require_utf8(t));
     EXPECT_FALSE(t.is_mapped());
+}
+
+// /proc's files say their size is 0; their contents are read, not mapped (as empty).
+TEST(Text, SizeZeroFilesAreReadAsStreams) {
+    struct stat st {};
+    ASSERT_EQ(::stat("/proc/self/status", &st), 0);
+    ASSERT_EQ(st.st_size, 0);
+    const gilsafe::text t = gilsafe::text::open("/proc/self/status");
+    EXPECT_FALSE(t.is_mapped());
+    EXPECT_NE(t.view().find("Name:"), std::string_view::npos);
+    EXPECT_GT(gilsafe::count_sequential(t.view(), ""), 10U); // a few empty fields per line
+}
+
+// A stream read whole stops at its limit with EFBIG instead of growing without end.
+TEST(Text, AStreamOverItsLimitIsAnInputErrorWithEfbig) {
+    try {
+        (void)gilsafe::text::open("/dev/zero", {}, 1U << 20);
+        FAIL() << "no error";
+    } catch (const gilsafe::input_error& e) {
+        EXPECT_EQ(e.code(), std::errc::file_too_large);
+        EXPECT_NE(std::string(e.what()).find("'/dev/zero' holds more than 1048576 bytes"),
+                  std::string::npos);
+    }
+}
+
+// A FIFO without a writer opens at once, and its read stops when the stop signal turns
+// on (the path Ctrl-C takes in gil_demo).
+TEST(Input, AFifoWithoutAWriterOpensAtOnceAndItsReadStopsOnRequest) {
+    char dir[] = "/tmp/gilsafe_test_fifo_XXXXXX";
+    ASSERT_NE(::mkdtemp(dir), nullptr);
+    const std::string fifo = std::string(dir) + "/f";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    std::atomic<std::uint64_t> requests{0};
+    const gilsafe::stop_signal stop{&requests, 0};
+    gilsafe::input in = gilsafe::input::open(fifo, stop);
+    EXPECT_FALSE(in.mappable());
+    std::thread ctrl_c([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        requests.fetch_add(1);
+    });
+    const auto start = std::chrono::steady_clock::now();
+    char buffer[16];
+    EXPECT_THROW((void)in.read_some(buffer, sizeof buffer), gilsafe::interrupted);
+    ctrl_c.join();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+    std::remove(fifo.c_str());
+    ::rmdir(dir);
+}
+
+// A mapped file cut short while it is read: the missing bytes read as zeros on any
+// thread (no SIGBUS death), and throw_if_changed() reports it.
+TEST(Text, AFileThatShrinksUnderItsMapIsReportedNotFatal) {
+    std::string contents;
+    for (std::size_t i = 0; i < (std::size_t{4} << 20); ++i) {
+        contents += "x ";
+    }
+    const temp_file file(contents);
+    const gilsafe::text t = gilsafe::text::open(file.path());
+    ASSERT_TRUE(t.is_mapped());
+    EXPECT_NO_THROW(t.throw_if_changed());
+    ASSERT_EQ(::truncate(file.path().c_str(), 4096), 0);
+    // Every thread of a parallel count reads the vanished pages.
+    gilsafe::parallel_options all;
+    all.min_parallel_size = 1;
+    EXPECT_EQ(gilsafe::count_parallel(t.view(), "x", all), 2048U); // the bytes that are left
+    EXPECT_EQ(t.view()[4094], 'x');
+    EXPECT_EQ(t.view()[4096], '\0');
+    EXPECT_EQ(t.view().back(), '\0');
+    try {
+        t.throw_if_changed();
+        FAIL() << "no error";
+    } catch (const gilsafe::input_changed& e) {
+        EXPECT_EQ(std::string(e.what()), "'" + file.path() + "' changed while being read");
+        EXPECT_EQ(e.code(), std::errc::io_error);
+    }
+    // A new map of the same file starts clean.
+    const gilsafe::text again = gilsafe::text::open(file.path());
+    EXPECT_EQ(again.view().size(), 4096U);
+    EXPECT_NO_THROW(again.throw_if_changed());
+}
+
+// A file that shrank before any read faulted is still reported (its size is checked).
+TEST(Text, AFileSmallerThanItsMapIsReportedEvenWithoutAFault) {
+    const temp_file file(std::string(100000, 'y'));
+    const gilsafe::text t = gilsafe::text::open(file.path());
+    ASSERT_EQ(::truncate(file.path().c_str(), 99999), 0);
+    EXPECT_THROW(t.throw_if_changed(), gilsafe::input_changed);
 }
 
 } // namespace

@@ -4,11 +4,13 @@
 // the last byte also picks the parallel grain and a cut point. Invalid UTF-8 must be
 // rejected cleanly (and counting it anyway must stay in bounds: ASan watches); valid
 // UTF-8 must give the same count from count_sequential, count_parallel with tiny ranges,
-// the checked variants, any two-part cut, and the reference below.
+// the checked variants, any two-part cut, the stream counter fed in small pieces, and the
+// reference below.
 #include "engine/kernels.hpp"
 #include "engine/utf8.hpp"
 #include "naive.hpp"
 
+#include "gilsafe/stream.hpp"
 #include "gilsafe/text.hpp"
 #include "gilsafe/word_count.hpp"
 
@@ -142,6 +144,23 @@ void expect(const char* what, std::size_t got, std::size_t want) {
     }
 }
 
+// The stream counter fed `text` in pieces of `piece` bytes: its count, or the offset of
+// its utf8_error in `first_invalid`.
+gilsafe::checked_count stream_in_pieces(std::string_view text, std::string_view needle,
+                                        std::size_t piece) {
+    gilsafe::checked_count result;
+    gilsafe::stream_counter counter(needle, "fuzz");
+    try {
+        for (std::size_t at = 0; at < text.size(); at += piece) {
+            counter.feed(text.substr(at, piece));
+        }
+        result.count = counter.finish().count;
+    } catch (const gilsafe::utf8_error& e) {
+        result.first_invalid = e.offset();
+    }
+    return result;
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -165,6 +184,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
            gilsafe::count_sequential_checked(text, needle).first_invalid, bad);
     expect("count_parallel_checked first_invalid",
            gilsafe::count_parallel_checked(text, needle, tiny).first_invalid, bad);
+    const std::size_t piece = 1 + knob % 7U; // breaks and characters cut at every offset
+    const gilsafe::checked_count streamed = stream_in_pieces(text, needle, piece);
+    expect("stream_counter first_invalid", streamed.first_invalid, bad);
     const std::size_t bad_needle = gilsafe::find_invalid_utf8(needle);
     expect("find_invalid_utf8 of the needle vs reference", bad_needle,
            reference_first_invalid(needle));
@@ -183,6 +205,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     expect("count_sequential_checked", gilsafe::count_sequential_checked(text, needle).count, want);
     expect("count_parallel_checked", gilsafe::count_parallel_checked(text, needle, tiny).count,
            want);
+    expect("stream_counter", streamed.count, want);
     expect("count_range cut in two",
            gilsafe::detail::count_range(text, needle, 0, cut) +
                gilsafe::detail::count_range(text, needle, cut, text.size()),
