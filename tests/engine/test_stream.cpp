@@ -53,8 +53,7 @@ std::string random_text(std::mt19937_64& rng, std::size_t max_pieces) {
 std::vector<std::string> cut(const std::string& text, int mode, std::mt19937_64& rng) {
     std::vector<std::string> pieces;
     for (std::size_t at = 0; at < text.size();) {
-        const std::size_t len =
-            mode == 0 ? 1 : mode == 1 ? 1 + rng() % 9 : text.size();
+        const std::size_t len = mode == 0 ? 1 : mode == 1 ? 1 + rng() % 9 : text.size();
         pieces.push_back(text.substr(at, len));
         at += len;
     }
@@ -81,9 +80,9 @@ TEST(StreamCounter, PiecesOfAnySizeCountAsThePythonReference) {
                     counter.feed(piece);
                 }
                 const gilsafe::stream_count got = counter.finish();
-                ASSERT_EQ(got.count, expected) << testing::PrintToString(text) << " / "
-                                               << testing::PrintToString(needle) << " mode "
-                                               << mode;
+                ASSERT_EQ(got.count, expected)
+                    << testing::PrintToString(text) << " / " << testing::PrintToString(needle)
+                    << " mode " << mode;
                 ASSERT_EQ(got.bytes, text.size());
             }
         }
@@ -95,8 +94,8 @@ TEST(StreamCounter, PiecesOfAnySizeCountAsThePythonReference) {
 // were cut, and only once the bytes that show it have arrived.
 TEST(StreamCounter, InvalidUtf8IsReportedAtPythonsOffsetWhateverThePieces) {
     const std::vector<std::string> pieces = {
-        "a",    " ",    "\u00e9",       "\u4e2d",       "\U0001F600",   "\u2028",
-        "\x80", "\xc2", "\xe0\xa0",     "\xed\xa0\x80", "\xf0\x90\x80", "\xf4\x90\x80\x80",
+        "a",    " ",       "\u00e9",   "\u4e2d",       "\U0001F600",   "\u2028",
+        "\x80", "\xc2",    "\xe0\xa0", "\xed\xa0\x80", "\xf0\x90\x80", "\xf4\x90\x80\x80",
         "\xff", "\xc1\xbf"};
     std::mt19937_64 rng(85);
     std::size_t invalid = 0;

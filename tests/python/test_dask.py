@@ -1,0 +1,176 @@
+"""tests/python/test_dask.py: word_count.dask on a loopback LocalCluster: exact, fault-tolerant, clear."""
+
+import json
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+import word_count
+
+UNIT = "is this is\r\nis\u2028is\u0085 is  \u0145is is\n\nfin is \u4e2d\U0001F600 is\r\v\f is\x1c"
+PIECES = [" ", "\n", "\r", "\r\n", "\u2028", "\u0085", "is", "a", "\u00e9", "\U0001F600", "\v"]
+
+
+@pytest.fixture(scope="module")
+def client():
+    from word_count.dask import local_client
+
+    with_client = local_client(n_workers=1, threads_per_worker=2)
+    yield with_client
+    from word_count.dask import _close
+
+    _close(with_client)
+
+
+def hostile_files(tmp_path, count, size, seed):
+    rng = random.Random(seed)
+    paths = []
+    for i in range(count):
+        text = "".join(rng.choice(PIECES) for _ in range(size))
+        path = tmp_path / f"part{i:02d}.txt"
+        path.write_bytes(text.encode())
+        paths.append(path)
+    return paths
+
+
+def expected(paths, needle):
+    return sum(word_count.search_py(p.read_bytes().decode(), needle) for p in paths)
+
+
+def test_importing_word_count_alone_does_not_import_dask():
+    code = "import sys, word_count; print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)
+    assert json.loads(out.stdout.decode().replace("'", '"')) == []
+
+
+@pytest.mark.parametrize("blocksize", [1, 2, 3, 5, 64, 1000])
+def test_blocks_cut_anywhere_add_up_to_the_reference(tmp_path, blocksize):
+    """No cluster: the blocks of every file, counted apart, give search_py's count."""
+    from word_count.dask import _count_block, _plan
+
+    paths = hostile_files(tmp_path, 3, 300, blocksize)
+    for needle in ["is", "", "\u00e9", "a"]:
+        total = 0
+        nbytes = 0
+        for path, offset, length, size in _plan([str(p) for p in paths], blocksize):
+            found, got, bad = _count_block(path, offset, length, needle.encode(), size)
+            assert bad == -1
+            total += found
+            nbytes += got
+        assert total == expected(paths, needle), needle
+        assert nbytes == sum(p.stat().st_size for p in paths)
+
+
+@pytest.mark.parametrize("blocksize", [7, 100, "64 MiB"])
+def test_a_cluster_count_equals_the_reference_file_by_file(tmp_path, client, blocksize):
+    from word_count.dask import count
+
+    paths = hostile_files(tmp_path, 4, 400, 13)
+    (tmp_path / "empty.txt").write_bytes(b"")
+    for needle in ["is", ""]:
+        result = count(str(tmp_path / "*.txt"), needle, client=client, blocksize=blocksize)
+        assert result.count == expected(paths, needle)
+        assert result.files == 5
+        assert result.bytes == sum(p.stat().st_size for p in paths)
+
+
+def test_invalid_utf8_names_the_file_and_the_offset_decode_reports(tmp_path, client):
+    from word_count.dask import FileDecodeError, count
+
+    good = tmp_path / "a.txt"
+    good.write_bytes(UNIT.encode() * 20)
+    bad = tmp_path / "b.txt"
+    data = UNIT.encode() * 30 + b"is \xe2\x28\xa1 is\n" + UNIT.encode()
+    bad.write_bytes(data)
+    with pytest.raises(UnicodeDecodeError) as raised:
+        data.decode()
+    with pytest.raises(FileDecodeError) as error:
+        count([good, bad], "is", client=client, blocksize=64)
+    assert error.value.path == str(bad)
+    assert error.value.offset == raised.value.start
+    assert f"'{bad}': invalid UTF-8 at byte {raised.value.start}" in str(error.value)
+
+
+def test_a_missing_file_is_file_not_found(tmp_path, client):
+    from word_count.dask import count
+
+    with pytest.raises(FileNotFoundError):
+        count(tmp_path / "nope.txt", "is", client=client)
+    with pytest.raises(FileNotFoundError):
+        count(str(tmp_path / "*.none"), "is", client=client)
+
+
+def test_a_worker_killed_in_the_middle_still_gives_the_exact_count(tmp_path, client):
+    """The nanny restarts the worker; Dask reruns the lost tasks."""
+    from word_count.dask import gather, submit
+
+    paths = hostile_files(tmp_path, 2, 20000, 99)
+    before = set(client.run(os.getpid).values())
+    started = time.perf_counter()
+    files, blocks, futures = submit(client, [str(p) for p in paths], "is", blocksize=256)
+    # Kill the worker once some blocks are done and many are not.
+    deadline = time.monotonic() + 60
+    while sum(f.done() for f in futures) < 20 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    done_at_kill = sum(f.done() for f in futures)
+    for pid in before:
+        os.kill(pid, 9)
+    result = gather(client, files, blocks, futures, started)
+    assert done_at_kill < len(futures), "the job ended before the kill: make it longer"
+    assert result.count == expected(paths, "is")
+    client.wait_for_workers(1, timeout=60)
+    after = set(client.run(os.getpid).values())
+    assert after and not (after & before)  # a new worker process
+
+
+def run_cli(*args, timeout=120):
+    env = dict(os.environ)
+    return subprocess.run([sys.executable, "-m", "word_count.dask", *map(str, args)],
+                          capture_output=True, timeout=timeout, env=env)
+
+
+def test_the_command_prints_one_json_object(tmp_path):
+    paths = hostile_files(tmp_path, 2, 500, 5)
+    result = run_cli(*paths, "--needle", "is", "--json", "--workers", "1",
+                     "--threads-per-worker", "2", "--blocksize", "100")
+    assert result.returncode == 0, result.stderr.decode()
+    data = json.loads(result.stdout)
+    assert data["count"] == expected(paths, "is")
+    assert data["files"] == 2 and data["bytes"] == sum(p.stat().st_size for p in paths)
+    assert data["seconds"] > 0
+
+
+def test_an_unreachable_scheduler_is_a_clear_error_within_seconds(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("is")
+    started = time.monotonic()
+    result = run_cli(path, "--needle", "is", "--scheduler", "tcp://127.0.0.1:9", timeout=60)
+    assert time.monotonic() - started < 30
+    err = result.stderr.decode()
+    assert result.returncode == 1, err
+    assert err.startswith("word_count.dask: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--workers", "0"], "--workers"),
+    (["--blocksize", "lots"], "--blocksize"),
+    (["--scheduler", "tcp://127.0.0.1:9", "--workers", "2"], "local cluster only"),
+])
+def test_usage_errors_exit_2(tmp_path, args, fragment):
+    path = tmp_path / "a.txt"
+    path.write_text("is")
+    result = run_cli(path, "--needle", "is", *args)
+    assert result.returncode == 2
+    assert fragment in result.stderr.decode()
+
+
+def test_a_missing_file_on_the_command_line_is_exit_1(tmp_path):
+    result = run_cli(tmp_path / "nope.txt", "--needle", "is", "--workers", "1")
+    err = result.stderr.decode()
+    assert result.returncode == 1 and "nope.txt" in err and err.count("\n") == 1, err
