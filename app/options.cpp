@@ -41,9 +41,9 @@ CLI::Validator decimal_integer(std::int64_t lo, std::int64_t hi) {
             std::uint64_t magnitude = 0;
             const auto [end, ec] =
                 std::from_chars(digits.data(), digits.data() + digits.size(), magnitude, 10);
-            const std::uint64_t limit = negative
-                                            ? std::uint64_t{1} << 63
-                                            : std::uint64_t{std::numeric_limits<std::int64_t>::max()};
+            const std::uint64_t limit =
+                negative ? std::uint64_t{1} << 63
+                         : std::uint64_t{std::numeric_limits<std::int64_t>::max()};
             if (ec == std::errc::result_out_of_range || magnitude > limit) {
                 return value + " is " + range;
             }
@@ -69,8 +69,8 @@ CLI::Validator seconds_in(double lo, double hi) {
     return CLI::Validator(
         [lo, hi, range](std::string& value) -> std::string {
             // Decimal notation only: strtod alone would take "nan", "inf" and hex floats.
-            const bool decimal = !value.empty() &&
-                                 value.find_first_not_of("0123456789.eE+-") == std::string::npos;
+            const bool decimal =
+                !value.empty() && value.find_first_not_of("0123456789.eE+-") == std::string::npos;
             char* end = nullptr;
             const double parsed = decimal ? std::strtod(value.c_str(), &end) : 0.0;
             if (!decimal || end != value.c_str() + value.size() || !std::isfinite(parsed)) {

@@ -43,7 +43,8 @@ void protect_standard_streams() {
 }
 
 std::string write_error_message(int err) {
-    return err == 0 ? std::string("write error") : std::string("write error: ") + std::strerror(err);
+    return err == 0 ? std::string("write error")
+                    : std::string("write error: ") + std::strerror(err);
 }
 
 int close_stdout(int code) {
