@@ -1,5 +1,7 @@
 // app/bench.cpp: `gil_demo bench`, the guide's benchmark table from the embedded host
 #include "commands.hpp"
+#include "options.hpp"
+#include "output.hpp"
 #include "progress.hpp"
 
 #include "bench_run.hpp"
@@ -7,8 +9,8 @@
 #include "gilsafe/text.hpp"
 
 #include <cstdio>
-#include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,13 @@ int run_bench(const bench_options& o) {
     for (const std::string& name : o.variants) {
         request.variants.push_back(*parse_variant(name));
     }
+    // The JSON file's path is checked before the first round (nothing is left there if
+    // the run fails); with "-" the JSON alone goes to standard output, the table to stderr.
+    std::optional<output_file> json_out;
+    if (!o.json.empty()) {
+        json_out.emplace(o.json);
+    }
+    FILE* const table = json_out && json_out->is_stdout() ? stderr : stdout;
     const auto cap = cap_threads(o.threads);
     return with_interpreter([&] {
         bench_report report;
@@ -44,18 +53,15 @@ int run_bench(const bench_options& o) {
                 shown.set_label(std::string("benchmarking ") + info(v).bench_name);
             });
         }
-        std::printf("corpus: Zen of Python x%zu, %zu bytes; needle \"%s\": %zu per call\n",
-                    report.scale, report.bytes, report.needle.c_str(), report.count);
-        std::fputs(bench_table(report.results).c_str(), stdout);
-        if (!o.json.empty()) {
-            const std::string json =
-                to_bench_json(report, request.policy, static_cast<std::size_t>(o.threads));
-            std::ofstream out(o.json, std::ios::binary | std::ios::trunc);
-            if (!out || !out.write(json.data(), static_cast<std::streamsize>(json.size())) ||
-                !out.flush()) {
-                throw std::runtime_error("cannot write '" + o.json + "'");
+        std::fprintf(table, "corpus: Zen of Python x%zu, %zu bytes; needle \"%s\": %zu per call\n",
+                     report.scale, report.bytes, report.needle.c_str(), report.count);
+        std::fputs(bench_table(report.results).c_str(), table);
+        if (json_out) {
+            json_out->write(
+                to_bench_json(report, request.policy, static_cast<std::size_t>(o.threads)));
+            if (!json_out->is_stdout()) {
+                std::printf("wrote %s\n", o.json.c_str());
             }
-            std::printf("wrote %s\n", o.json.c_str());
         }
         return exit_success;
     });
@@ -68,19 +74,24 @@ void add_bench(CLI::App& app, command_table& commands) {
     CLI::App* sub = app.add_subcommand(
         "bench",
         "Time the guide's four word counts on its corpus; print pytest-benchmark's table.");
-    sub->add_option("--scale", o->scale,
-                    "repetitions of the corpus (a newline + the Zen of Python)")
-        ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))
+    add_integer_option(sub, "--scale", o->scale, std::size_t{1}, std::size_t{100000},
+                       "repetitions of the corpus (a newline + the Zen of Python)")
         ->capture_default_str();
     sub->add_option("--needle", o->needle, "the word to count")->capture_default_str();
-    sub->add_option("--rounds", o->rounds,
-                    "timed rounds per row (default: about 1 s per row, at least 5 rounds)")
-        ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
+    add_integer_option(sub, "--rounds", o->rounds, std::size_t{1}, std::size_t{1000000},
+                       "timed rounds per row (default: about 1 s per row, at least 5 rounds)");
     sub->add_option("--variant", o->variants, "a row to measure (repeatable; default: all four)")
         ->check(CLI::IsMember(variant_names()));
     add_threads_option(sub, o->threads);
     sub->add_option("--json", o->json,
-                    "also write the results in pytest-benchmark's JSON layout to FILE");
+                    "also write the results in pytest-benchmark's JSON layout to FILE ('-': "
+                    "standard output, the table then going to stderr)")
+        ->check(
+            [](const std::string& path) {
+                return path.empty() ? std::string("empty path (use - for standard output)")
+                                    : std::string();
+            },
+            "FILE");
     commands.add(sub, [o] { return run_bench(*o); });
 }
 

@@ -1,5 +1,6 @@
 // app/common.cpp: helpers shared by the subcommands
 #include "commands.hpp"
+#include "options.hpp"
 
 #include "gilsafe/gil.hpp"
 #include "gilsafe/interrupt.hpp"
@@ -18,8 +19,8 @@
 namespace gil_demo {
 
 void add_threads_option(CLI::App* sub, int& threads) {
-    sub->add_option("--threads", threads, "cap oneTBB at N threads (default: all cores)")
-        ->check(CLI::Range(1, 4096));
+    add_integer_option(sub, "--threads", threads, 1, 4096,
+                       "cap oneTBB at N threads (default: all cores)");
 }
 
 std::string one_line(const std::string& msg) {

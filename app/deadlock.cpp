@@ -1,10 +1,12 @@
 // app/deadlock.cpp: `gil_demo deadlock`: the guide's deadlock in a watched child, then the fix
 #include "commands.hpp"
+#include "options.hpp"
 
 #include "deadlock_demo.hpp"
 #include "watchdog.hpp"
 
 #include "gilsafe/gil.hpp"
+#include "gilsafe/interrupt.hpp"
 
 #include <unistd.h>
 
@@ -68,6 +70,15 @@ void print_indented(const std::string& output) {
     }
 }
 
+// A pattern's child under the watchdog; Ctrl-C kills it (and its group) and exits 130.
+child_outcome watched(const std::string& self, const char* pattern,
+                      std::chrono::milliseconds timeout) {
+    // Our handler in front before each child (watch_sigint puts it back if the interpreter
+    // of step 2 replaced it): a Ctrl-C must not kill this process before its children.
+    const gilsafe::stop_signal stop = gilsafe::stop_on_sigint();
+    return run_with_watchdog({self, "deadlock", "--child", pattern}, timeout, stop);
+}
+
 int run_deadlock(const deadlock_options& o) {
     if (!o.child.empty()) {
         return run_child(o.child);
@@ -80,7 +91,7 @@ int run_deadlock(const deadlock_options& o) {
                 "%.1f s deadline)\n",
                 o.timeout);
     std::fflush(stdout);
-    const child_outcome wrong = run_with_watchdog({self, "deadlock", "--child", "wrong"}, timeout);
+    const child_outcome wrong = watched(self, "wrong", timeout);
     print_indented(wrong.output);
     const bool entered = wrong.output.find("wrong: the main thread holds") != std::string::npos;
     if (wrong.timed_out && entered && !wrong.group_left_running) {
@@ -104,8 +115,7 @@ int run_deadlock(const deadlock_options& o) {
     // never less than 30 s (a loaded or sanitized machine may need seconds to start and end
     // an interpreter); --timeout is how soon the wrong pattern counts as hung.
     const child_outcome right =
-        run_with_watchdog({self, "deadlock", "--child", "right"},
-                          std::max(timeout, std::chrono::milliseconds(30000)));
+        watched(self, "right", std::max(timeout, std::chrono::milliseconds(30000)));
     print_indented(right.output);
     if (!right.timed_out && right.exit_code == 0) {
         std::printf("   finished in %.3f s: no deadlock\n", right.seconds);
@@ -129,7 +139,7 @@ void add_deadlock(CLI::App& app, command_table& commands) {
         "deadlock", "Show the guide's deadlock safely: the wrong pattern in a child process that "
                     "is killed when it hangs, the guard that refuses it, then the right pattern.");
     sub->add_option("--timeout", o->timeout, "seconds without progress that count as a hang")
-        ->check(CLI::Range(0.1, 600.0))
+        ->transform(seconds_in(0.1, 600.0))
         ->capture_default_str();
     sub->add_option("--child", o->child, "internal: run one pattern in this process")
         ->check(CLI::IsMember({"wrong", "right"}))

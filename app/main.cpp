@@ -1,5 +1,6 @@
 // app/main.cpp: gil_demo's command line; parsing and printing only, the work is in the library
 #include "commands.hpp"
+#include "output.hpp"
 
 #include "gilsafe/gil.hpp"
 #include "gilsafe/interrupt.hpp"
@@ -10,12 +11,12 @@
 #include <cstdio>
 #include <exception>
 
-int main(int argc, char** argv) {
-    // oneTBB's workers run Python predicates: give them a Python thread's stack, before
-    // anything starts them.
-    gilsafe::reserve_python_stack();
+namespace {
+
+int parse_and_run(int argc, char** argv) {
     CLI::App app{"gil_demo: Python and C++ in parallel without the GIL getting in the way.\n"
-                 "Exit codes: 0 success, 1 runtime error, 2 usage error."};
+                 "Exit codes: 0 success, 1 runtime error (a failed write to the output included), "
+                 "2 usage error, 130 Ctrl-C."};
     app.set_version_flag("-V,--version", std::string("gil_demo ") + gilsafe::version_string());
     app.require_subcommand(1);
     gil_demo::command_table commands;
@@ -55,4 +56,14 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "gil_demo: unknown error\n");
         return gil_demo::exit_failure;
     }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    gil_demo::protect_standard_streams();
+    // oneTBB's workers run Python predicates: give them a Python thread's stack, before
+    // anything starts them.
+    gilsafe::reserve_python_stack();
+    return gil_demo::close_stdout(parse_and_run(argc, argv));
 }

@@ -1,5 +1,6 @@
 // app/userids.cpp: `gil_demo userids`: the guide's UserID example with real threads
 #include "commands.hpp"
+#include "options.hpp"
 #include "progress.hpp"
 
 #include "userids_job.hpp"
@@ -7,6 +8,7 @@
 #include "gilsafe/gil.hpp"
 
 #include <cstdio>
+#include <limits>
 #include <memory>
 
 namespace gil_demo {
@@ -62,10 +64,12 @@ void add_userids(CLI::App& app, command_table& commands) {
     CLI::App* sub = app.add_subcommand(
         "userids", "Evaluate a predicate over UserID objects on oneTBB's threads, each taking "
                    "the GIL back, after the caller released it (the guide's no-deadlock pattern).");
-    sub->add_option("--count", o->count, "number of UserID objects (ids 0..N-1)")
-        ->check(CLI::Range(std::int64_t{0}, max_userids))
+    add_integer_option(sub, "--count", o->count, std::int64_t{0}, max_userids,
+                       "number of UserID objects (ids 0..N-1)")
         ->capture_default_str();
-    sub->add_option("--threshold", o->threshold, "the guide's predicate is id > THRESHOLD")
+    add_integer_option(sub, "--threshold", o->threshold, std::numeric_limits<std::int64_t>::min(),
+                       std::numeric_limits<std::int64_t>::max(),
+                       "the guide's predicate is id > THRESHOLD")
         ->capture_default_str();
     auto* predicate = sub->add_option(
         "--predicate", o->predicate,

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -82,10 +83,30 @@ bool group_alive(pid_t pgid) {
     return alive;
 }
 
+void kill_and_reap(pid_t pid, int& status) {
+    ::kill(-pid, SIGKILL);
+    ::kill(pid, SIGKILL);
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+}
+
+// Whatever else is in the group of `pgid` goes too. Returns true if some of it still runs.
+bool end_group(pid_t pgid) {
+    ::kill(-pgid, SIGKILL);
+    // SIGKILL lands at once, but give it a moment.
+    for (int i = 0; i < 200 && group_alive(pgid); ++i) {
+        ::usleep(1000);
+    }
+    return group_alive(pgid);
+}
+
+// How long one wait may last before the stop request is looked at again.
+constexpr std::chrono::milliseconds stop_poll_interval{20};
+
 } // namespace
 
 child_outcome run_with_watchdog(const std::vector<std::string>& argv,
-                                std::chrono::milliseconds timeout) {
+                                std::chrono::milliseconds timeout, gilsafe::stop_signal stop) {
     if (argv.empty()) {
         throw std::invalid_argument("run_with_watchdog: no program");
     }
@@ -116,9 +137,18 @@ child_outcome run_with_watchdog(const std::vector<std::string>& argv,
     child_outcome outcome;
     outcome.pid = pid;
     const auto deadline = start + timeout;
+    int status = 0;
+    const auto throw_if_interrupted = [&] {
+        if (stop.requested()) {
+            kill_and_reap(pid, status);
+            end_group(pid);
+            throw gilsafe::interrupted();
+        }
+    };
     char buffer[4096];
     bool open = true;
     while (open) {
+        throw_if_interrupted();
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {
@@ -126,7 +156,8 @@ child_outcome run_with_watchdog(const std::vector<std::string>& argv,
             break;
         }
         pollfd p{out.read_end(), POLLIN, 0};
-        const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+        const int ready =
+            ::poll(&p, 1, static_cast<int>(std::min(left, stop_poll_interval).count()));
         if (ready < 0 && errno != EINTR) {
             break;
         }
@@ -139,7 +170,6 @@ child_outcome run_with_watchdog(const std::vector<std::string>& argv,
             }
         }
     }
-    int status = 0;
     if (!outcome.timed_out) {
         // Output closed; give the exit itself the rest of the deadline.
         while (true) {
@@ -147,6 +177,7 @@ child_outcome run_with_watchdog(const std::vector<std::string>& argv,
             if (done == pid) {
                 break;
             }
+            throw_if_interrupted();
             if (std::chrono::steady_clock::now() >= deadline) {
                 outcome.timed_out = true;
                 break;
@@ -155,17 +186,9 @@ child_outcome run_with_watchdog(const std::vector<std::string>& argv,
         }
     }
     if (outcome.timed_out) {
-        ::kill(-pid, SIGKILL);
-        ::kill(pid, SIGKILL);
-        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
+        kill_and_reap(pid, status);
     }
-    // Whatever else is in the group goes too; SIGKILL lands at once, but give it a moment.
-    ::kill(-pid, SIGKILL);
-    for (int i = 0; i < 200 && group_alive(pid); ++i) {
-        ::usleep(1000);
-    }
-    outcome.group_left_running = group_alive(pid);
+    outcome.group_left_running = end_group(pid);
     outcome.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (WIFEXITED(status)) {

@@ -1,6 +1,8 @@
 // app/watchdog.hpp: runs a child process under a deadline, so a hang is a result, not a stall
 #pragma once
 
+#include "gilsafe/interrupt.hpp"
+
 #include <chrono>
 #include <string>
 #include <vector>
@@ -26,10 +28,11 @@ struct child_outcome {
 
 /// Starts argv[0] (a path) with argv in a new process group, its standard output
 /// captured, and waits at most `timeout`. Past the deadline it kills the whole group
-/// and reaps the child: no process is left behind either way. Throws std::runtime_error
-/// if the child cannot be started.
+/// and reaps the child: no process is left behind either way. When `stop` turns on
+/// (Ctrl-C), it kills and reaps the group the same way and throws gilsafe::interrupted.
+/// Throws std::runtime_error if the child cannot be started.
 child_outcome run_with_watchdog(const std::vector<std::string>& argv,
-                                std::chrono::milliseconds timeout);
+                                std::chrono::milliseconds timeout, gilsafe::stop_signal stop = {});
 
 /// Makes the calling process die with its parent (a watched child calls this first, so
 /// that it cannot outlive a parent killed in turn).

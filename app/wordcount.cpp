@@ -1,5 +1,6 @@
 // app/wordcount.cpp: `gil_demo wordcount [FILE [NEEDLE]]`
 #include "commands.hpp"
+#include "options.hpp"
 #include "progress.hpp"
 
 #include "corpus.hpp"
@@ -153,9 +154,8 @@ void add_wordcount(CLI::App& app, command_table& commands) {
         ->check(CLI::IsMember(variant_choices()))
         ->capture_default_str();
     add_threads_option(sub, o->threads);
-    auto* scale = sub->add_option("--scale", o->scale,
-                                  "repetitions of the built-in corpus (only without FILE)")
-                      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+    auto* scale = add_integer_option(sub, "--scale", o->scale, std::size_t{1}, std::size_t{1000000},
+                                     "repetitions of the built-in corpus (only without FILE)")
                       ->capture_default_str();
     sub->add_flag("--json", o->json, "print one JSON object instead of the table");
     commands.add(sub, [o, file, scale] {

@@ -175,7 +175,9 @@ def test_usage_errors_exit_2_with_one_line(args):
 def test_an_unwritable_json_file_exits_1_with_one_line(tmp_path):
     result = bench("--variant", "parallel", "--rounds", "1", "--json", tmp_path / "no" / "x.json")
     assert result.returncode == 1
-    assert result.stderr == f"gil_demo: cannot write '{tmp_path / 'no' / 'x.json'}'\n"
+    assert result.stderr == (
+        f"gil_demo: cannot write '{tmp_path / 'no' / 'x.json'}': No such file or directory\n")
+    assert result.stdout == ""  # checked before the first round
 
 
 def test_plot_bench_draws_a_png_from_the_json(run, tmp_path):

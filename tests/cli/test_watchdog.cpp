@@ -6,8 +6,13 @@
 
 #include <signal.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
 
 namespace {
 
@@ -62,6 +67,35 @@ TEST(Watchdog, ExitCodeAndOutputOfAFinishedChildAreReported) {
     EXPECT_FALSE(outcome.timed_out);
     EXPECT_EQ(outcome.exit_code, 3);
     EXPECT_EQ(outcome.output, "hi\n");
+}
+
+// Ctrl-C while a child runs: the child and its group are killed and reaped before the
+// watchdog throws gilsafe::interrupted (gil_demo deadlock then exits 130).
+TEST(Watchdog, AStopRequestKillsTheChildAndThrows) {
+    const std::string pid_file = ::testing::TempDir() + "watchdog_stop_pid";
+    std::remove(pid_file.c_str());
+    std::atomic<std::uint64_t> sigints{0};
+    const gilsafe::stop_signal stop{&sigints, 0};
+    std::thread ctrl_c([&] { // once the child runs (its pid written), at most 10 s
+        int written = 0;
+        for (int i = 0; i < 1000 && !(std::ifstream(pid_file) >> written); ++i) {
+            std::this_thread::sleep_for(10ms);
+        }
+        std::this_thread::sleep_for(50ms);
+        sigints.fetch_add(1);
+    });
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_THROW(gil_demo::run_with_watchdog(
+                     {"/bin/sh", "-c", "echo $$ > '" + pid_file + "'; sleep 30 & sleep 30 & wait"},
+                     60s, stop),
+                 gilsafe::interrupted);
+    ctrl_c.join();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 20s);
+    int pid = 0;
+    std::ifstream(pid_file) >> pid;
+    ASSERT_GT(pid, 0);
+    EXPECT_TRUE(process_gone(pid)); // killed and reaped, not a zombie
+    std::remove(pid_file.c_str());
 }
 
 TEST(Watchdog, AMissingProgramIsAnError) {
