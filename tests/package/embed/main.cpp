@@ -17,6 +17,32 @@
 namespace py = pybind11;
 // [/readme]
 
+#include <gilsafe/stream.hpp>
+#include <gilsafe/text.hpp>
+
+#include <unistd.h>
+
+#include <string_view>
+#include <utility>
+
+// [readme]
+// Any input: a file is mapped (and guarded against shrinking while it is read); a pipe,
+// a device or a file of /proc is counted as it arrives, in constant memory.
+std::size_t count_words_in(const std::string& path, const std::string& word) {
+    gilsafe::input in = gilsafe::input::open(path, gilsafe::stop_on_sigint()); // never blocks
+    if (in.mappable()) { // a regular file with a size
+        const gilsafe::text t = gilsafe::text::from_input(std::move(in));
+        const gilsafe::checked_count c = gilsafe::count_parallel_checked(t.view(), word);
+        t.throw_if_changed(); // gilsafe::input_changed if it shrank while counted
+        if (c.first_invalid != std::string_view::npos) {
+            throw gilsafe::invalid_utf8(t.name(), c.first_invalid);
+        }
+        return c.count;
+    }
+    return gilsafe::count_stream(in, word).count; // checks the UTF-8 as it reads
+}
+// [/readme]
+
 namespace {
 
 int failures = 0;
@@ -57,6 +83,22 @@ int main() {
     // [/readme]
 
     // --- the checks ------------------------------------------------------------------
+    {
+        char path[] = "/tmp/gilsafe_consumer_XXXXXX";
+        const int fd = ::mkstemp(path);
+        const bool written =
+            fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+        ::close(fd);
+        check(written && count_words_in(path, "is") == 3, "count_words_in(a file)");
+        ::unlink(path);
+        int fds[2];
+        const bool piped = ::pipe(fds) == 0 && ::write(fds[1], text.data(), text.size()) ==
+                                                   static_cast<ssize_t>(text.size());
+        ::close(fds[1]);
+        check(piped && count_words_in("/dev/fd/" + std::to_string(fds[0]), "is") == 3,
+              "count_words_in(a pipe)");
+        ::close(fds[0]);
+    }
     check(count == 3, "count_parallel(text, \"is\") == 3");
     check(gilsafe::count_sequential(text, "is") == 3, "count_sequential(text, \"is\") == 3");
     // A text long enough to be cut into many ranges, with \r\n and U+2028 line breaks.
