@@ -32,8 +32,7 @@ std::size_t count_released(std::string_view text, std::string_view needle,
 /// `work()` with the GIL released, for C++ that may block (opening a FIFO, a slow
 /// disk). The GIL is taken back in plain code, never in a destructor (see
 /// restore_thread), and whatever `work` threw is rethrown with the GIL held.
-template <class Work>
-auto run_released(Work&& work) -> decltype(work()) {
+template <class Work> auto run_released(Work&& work) -> decltype(work()) {
     const saved_thread saved = save_thread();
     std::optional<decltype(work())> result;
     std::exception_ptr error;

@@ -181,6 +181,22 @@ def test_invalid_utf8_anywhere_in_a_big_buffer_is_found_at_its_first_byte():
             assert_like_decode(getattr(word_count, name), bytearray(data), data)
 
 
+def test_the_first_of_invalid_bytes_far_apart_is_reported():
+    # Several megabytes: the parallel check splits the text into tasks, and the task that
+    # finishes first need not be the one with the first invalid byte.
+    body = bytearray(("is a \u4e2d is\n" * (1 << 18)).encode())
+    size = len(body)
+    for spots in [(0, size - 1), (size // 3, size // 2, size - 2), (size - 1,),
+                  (size * 4 // 5, size // 5, size // 2)]:
+        data = bytearray(body)
+        for at in spots:
+            data[at] = 0xFF
+        for name in CPP_FUNCTIONS:
+            with pytest.raises(UnicodeDecodeError) as info:
+                getattr(word_count, name)(data, "is")
+            assert (info.value.start, info.value.end) == (min(spots), min(spots) + 1), name
+
+
 def test_random_short_invalid_texts():
     rng = random.Random(6)
     for _ in range(1500):
