@@ -6,7 +6,7 @@ from typing import Callable, Optional, Tuple, Union
 
 # A str, or any C-contiguous buffer of UTF-8 bytes (1-byte items): bytes, bytearray,
 # memoryview, mmap.mmap, array.array('B'), a numpy uint8 array. Read in place, never copied.
-Text = Union[str, ReadableBuffer]
+_Text = Union[str, ReadableBuffer]
 
 kernel: str
 """The counting kernel this CPU runs: ``"avx2"`` or ``"scalar"``."""
@@ -16,7 +16,7 @@ class FileChangedError(OSError):
     size changed): the count is lost, not silently wrong. errno is EIO; filename is the
     path."""
 
-def search(contents: Text, needle: Text) -> int:
+def search(contents: _Text, needle: _Text) -> int:
     """Count the words of contents equal to needle, in parallel on all cores (GIL released).
 
     A buffer is checked as UTF-8 in the same pass: invalid UTF-8 raises UnicodeDecodeError
@@ -24,17 +24,17 @@ def search(contents: Text, needle: Text) -> int:
     for bytes, else only the invalid bytes). BufferError: not C-contiguous; TypeError: items
     wider than a byte (pass ``memoryview(x).cast('B')``). Ctrl-C raises KeyboardInterrupt."""
 
-def search_sequential(contents: Text, needle: Text) -> int:
+def search_sequential(contents: _Text, needle: _Text) -> int:
     """Count the words of contents equal to needle on one thread (GIL released); the
     arguments and errors of search."""
 
-def search_sequential_allow_threads(contents: Text, needle: Text) -> int:
+def search_sequential_allow_threads(contents: _Text, needle: _Text) -> int:
     """search_sequential with the GIL released, so several Python threads can run it at once."""
 
-def search_sequential_detached(contents: Text, needle: Text) -> int:
+def search_sequential_detached(contents: _Text, needle: _Text) -> int:
     """Alias of search_sequential_allow_threads (PyO3's newer name: Python::detach)."""
 
-def search_file(path: StrOrBytesPath, needle: Text, *, parallel: bool = True) -> int:
+def search_file(path: StrOrBytesPath, needle: _Text, *, parallel: bool = True) -> int:
     """Count the words equal to needle in the file at path: memory-mapped and checked as
     UTF-8 in C++ (no str is built), on all cores or on one thread (parallel=False), with the
     GIL released. ``"-"`` is the file named "-", not standard input.
