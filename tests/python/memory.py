@@ -4,6 +4,7 @@ A file's memory map is file-backed (RssFile); a copy of its bytes, a str or any 
 count would allocate is anonymous (RssAnon). Linux only.
 """
 
+import os
 import threading
 
 
@@ -28,18 +29,40 @@ def reset_peak_rss():
     return status_bytes("VmHWM")
 
 
+class _StatusReader:
+    """Reads one field of /proc/self/status again and again without allocating memory
+    (under ASan, freed memory sits in quarantine: a sampler that allocates would grow
+    RssAnon itself)."""
+
+    def __init__(self, field):
+        self.fd = os.open("/proc/self/status", os.O_RDONLY)
+        self.buffer = bytearray(1 << 14)
+        self.key = field.encode() + b":"
+
+    def close(self):
+        os.close(self.fd)
+
+    def __call__(self):
+        os.lseek(self.fd, 0, os.SEEK_SET)
+        size = os.readv(self.fd, [self.buffer])
+        at = self.buffer.find(self.key, 0, size)
+        end = self.buffer.find(b"kB", at)
+        return int(self.buffer[at + len(self.key):end]) * 1024
+
+
 def anon_peak_while(call):
     """(call(), the most RssAnon grew above its value before the call while it ran).
 
     A sampler thread reads RssAnon over and over; it runs while `call` releases the GIL.
     """
-    before = status_bytes("RssAnon")
+    read = _StatusReader("RssAnon")
+    before = read()
     peak = [before]
     done = threading.Event()
 
     def sampler():
         while not done.is_set():
-            peak[0] = max(peak[0], status_bytes("RssAnon"))
+            peak[0] = max(peak[0], read())
 
     thread = threading.Thread(target=sampler)
     thread.start()
@@ -48,4 +71,6 @@ def anon_peak_while(call):
     finally:
         done.set()
         thread.join()
-    return result, max(peak[0], status_bytes("RssAnon")) - before
+    growth = max(peak[0], read()) - before
+    read.close()
+    return result, growth

@@ -274,6 +274,7 @@ def test_a_1_gb_file_is_counted_without_a_copy(tmp_path):
         f.seek(size - 7)
         f.write(b"\nis is\n")
     try:
+        word_count.search(b"is " * (1 << 20), "is")  # oneTBB's workers started
         # The peak RSS counts the mapping's pages (file-backed) while they are mapped: the
         # process may grow by the file's size, no more.
         before = reset_peak_rss()
