@@ -308,7 +308,7 @@ def test_the_gil_is_released_while_a_buffer_is_counted(big_bytearray):
             inside = [start] + [t for t in ticks if start < t < end] + [end]
             longest = max(b - a for a, b in zip(inside, inside[1:]))
             ratios.append(round(longest / (end - start), 3))
-            if longest < (end - start) / 4:
+            if longest < (end - start) / 2:  # see test_module.py
                 return
     finally:
         sys.setswitchinterval(previous)

@@ -291,8 +291,10 @@ def test_another_python_thread_runs_while_the_count_runs(name, big_text):
             inside = [start] + [t for t in ticks if start < t < end] + [end]
             longest = max(b - a for a, b in zip(inside, inside[1:]))
             gaps.append(round(longest / (end - start), 3))
-            # Held, the count alone spans most of the window; released, ticks fill it.
-            if longest < min(one_count, end - start) / 4:
+            # Held, the count alone spans most of the window (over 0.75 of it when broken
+            # by hand); released, ticks fill it, save for the gaps of a loaded machine's
+            # scheduler (up to about 0.3 of it on 2 shared cores).
+            if longest < min(one_count, end - start) / 2:
                 return
     finally:
         sys.setswitchinterval(previous_interval)
