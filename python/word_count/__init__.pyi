@@ -1,22 +1,49 @@
 """Type stubs of the ``word_count`` package (gilsafe's C++ word count)."""
 
+from _typeshed import ReadableBuffer, StrOrBytesPath
 from concurrent.futures import Executor
-from typing import Callable, Optional, Tuple
+from typing import Callable, Optional, Tuple, Union
+
+# A str, or any C-contiguous buffer of UTF-8 bytes (1-byte items): bytes, bytearray,
+# memoryview, mmap.mmap, array.array('B'), a numpy uint8 array. Read in place, never copied.
+_Text = Union[str, ReadableBuffer]
 
 kernel: str
 """The counting kernel this CPU runs: ``"avx2"`` or ``"scalar"``."""
 
-def search(contents: str, needle: str) -> int:
-    """Count the words of contents equal to needle, in parallel on all cores (GIL released)."""
+class FileChangedError(OSError):
+    """The file changed while search_file read it (it shrank under its memory map, or its
+    size changed): the count is lost, not silently wrong. errno is EIO; filename is the
+    path."""
 
-def search_sequential(contents: str, needle: str) -> int:
-    """Count the words of contents equal to needle on one thread (GIL released)."""
+def search(contents: _Text, needle: _Text) -> int:
+    """Count the words of contents equal to needle, in parallel on all cores (GIL released).
 
-def search_sequential_allow_threads(contents: str, needle: str) -> int:
+    A buffer is checked as UTF-8 in the same pass: invalid UTF-8 raises UnicodeDecodeError
+    with the start, end and reason of ``bytes(contents).decode()`` (its object is contents
+    for bytes, else only the invalid bytes). BufferError: not C-contiguous; TypeError: items
+    wider than a byte (pass ``memoryview(x).cast('B')``). Ctrl-C raises KeyboardInterrupt."""
+
+def search_sequential(contents: _Text, needle: _Text) -> int:
+    """Count the words of contents equal to needle on one thread (GIL released); the
+    arguments and errors of search."""
+
+def search_sequential_allow_threads(contents: _Text, needle: _Text) -> int:
     """search_sequential with the GIL released, so several Python threads can run it at once."""
 
-def search_sequential_detached(contents: str, needle: str) -> int:
+def search_sequential_detached(contents: _Text, needle: _Text) -> int:
     """Alias of search_sequential_allow_threads (PyO3's newer name: Python::detach)."""
+
+def search_file(path: StrOrBytesPath, needle: _Text, *, parallel: bool = True) -> int:
+    """Count the words equal to needle in the file at path: memory-mapped and checked as
+    UTF-8 in C++ (no str is built), on all cores or on one thread (parallel=False), with the
+    GIL released. ``"-"`` is the file named "-", not standard input.
+
+    Raises what open() raises (FileNotFoundError, IsADirectoryError, PermissionError, ...
+    with errno and filename), FileChangedError when the file changes while read,
+    UnicodeDecodeError at the first invalid byte (start, end and reason of decoding the
+    whole file; its object is only the invalid bytes; a note names the file) and
+    KeyboardInterrupt on Ctrl-C."""
 
 def search_py(contents: str, needle: str) -> int:
     """The pure-Python reference: the definition of a correct count."""

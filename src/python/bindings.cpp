@@ -1,117 +1,53 @@
 // src/python/bindings.cpp: bind_word_count and bind_userid, for any pybind11 module
 #include "gilsafe/bindings.hpp"
 
-#include "engine/kernels.hpp"
-#include "engine/range.hpp"
+#include "count.hpp"
+#include "search_file.hpp"
+#include "text_argument.hpp"
+
 #include "gil/thread_state.hpp"
+#include "gilsafe/errors.hpp"
 #include "gilsafe/gil.hpp"
-#include "gilsafe/interrupt.hpp"
 #include "gilsafe/userid.hpp"
 #include "gilsafe/word_count.hpp"
 
-#include <algorithm>
 #include <cstdint>
-#include <exception>
 #include <functional>
 #include <string>
-#include <string_view>
 
 namespace py = pybind11;
 
 namespace gilsafe {
 namespace {
 
-bool on_main_thread() {
-    const py::module_ threading = py::module_::import("threading");
-    return threading.attr("main_thread")().is(threading.attr("current_thread")());
-}
-
-bool default_sigint_handler() {
-    const py::module_ signal = py::module_::import("signal");
-    return signal.attr("getsignal")(signal.attr("SIGINT")).is(signal.attr("default_int_handler"));
-}
-
-// The work between two looks at Ctrl-C: about a millisecond of counting.
-constexpr std::size_t segment_bytes = std::size_t{16} << 20;
-
-// Counts [0, size) segment by segment with the GIL released; `count(begin, end)` counts
-// one segment. When a SIGINT arrived during a segment, the GIL is taken back between two
-// segments and Python's handlers run (on the main thread): one that raises stops the
-// count with its exception; one that raises nothing lets it go on, losing nothing. On
-// another thread, where Python runs no handler, the count stops with KeyboardInterrupt
-// only under Python's default SIGINT handler. The GIL is taken back in plain code
-// (restore_thread), never in a destructor: a thread that Python ends because the
-// interpreter is shutting down must not unwind through a noexcept frame. Needs the GIL.
-template <class Count>
-std::size_t count_in_segments(std::size_t size, std::size_t segment, Count&& count) {
-    detail::install_shutdown_hook(!detail::inside_callback());
-    const stop_signal sigint = stop_on_sigint();
-    std::uint64_t seen = sigint.seen;
-    detail::saved_thread saved = detail::save_thread();
-    std::size_t total = 0;
-    std::exception_ptr error;
-    for (std::size_t at = 0; at < size || at == 0; at += segment) {
-        try {
-            total += count(at, std::min(size, at + segment));
-        } catch (...) {
-            error = std::current_exception();
-            break;
-        }
-        const std::uint64_t now = sigint.counter->load();
-        if (now != seen && at + segment < size) {
-            seen = now;
-            detail::restore(saved);
-            if (PyErr_CheckSignals() != 0) {
-                throw py::error_already_set();
-            }
-            if (!on_main_thread() && default_sigint_handler()) {
-                PyErr_SetNone(PyExc_KeyboardInterrupt);
-                throw py::error_already_set();
-            }
-            saved = detail::save_thread();
-        }
-        if (at + segment >= size) {
-            break;
-        }
+// The four str-or-buffer searches: a str is counted as it is (always UTF-8), a buffer is
+// checked in the same pass. Both arguments are held (a buffer stays exported) for the call.
+std::size_t search_text(py::handle contents, py::handle needle, bool parallel,
+                        const char* function) {
+    const detail::text_argument text(contents, function, "contents");
+    const detail::text_argument word(needle, function, "needle");
+    word.require_utf8();
+    try {
+        return detail::count_released(text.view(), word.view(), {parallel, !text.is_str()});
+    } catch (const utf8_error& e) {
+        text.raise_invalid_utf8(e.offset());
     }
-    detail::restore(saved);
-    if (error) {
-        std::rethrow_exception(error);
-    }
-    if (sigint.counter->load() != seen && !on_main_thread() && default_sigint_handler()) {
-        PyErr_SetNone(PyExc_KeyboardInterrupt); // Ctrl-C during the last segment
-        throw py::error_already_set();
-    }
-    return total;
 }
 
-// The str's UTF-8, without a copy: CPython keeps it inside the str (for an ASCII str it
-// is the str's own data). A str with a lone surrogate has no UTF-8: Python's
-// UnicodeEncodeError says so, naming the character and its position.
-std::string_view utf8_of(const py::str& s) {
-    py::ssize_t size = 0;
-    const char* data = PyUnicode_AsUTF8AndSize(s.ptr(), &size);
-    if (data == nullptr) {
-        throw py::error_already_set();
-    }
-    return {data, static_cast<std::size_t>(size)};
-}
+// The doc of the four searches: what they all share, after each one's first line.
+std::string search_doc(const char* first_line) {
+    return std::string(first_line) + R"(
 
-std::size_t search_parallel(const py::str& contents, const py::str& needle) {
-    const std::string_view text = utf8_of(contents);
-    const std::string_view word = utf8_of(needle);
-    return count_in_segments(text.size(), 4 * segment_bytes,
-                             [&](std::size_t begin, std::size_t end) {
-                                 return detail::count_parallel_range(text, word, begin, end);
-                             });
-}
-
-std::size_t search_sequential(const py::str& contents, const py::str& needle) {
-    const std::string_view text = utf8_of(contents);
-    const std::string_view word = utf8_of(needle);
-    return count_in_segments(text.size(), segment_bytes, [&](std::size_t begin, std::size_t end) {
-        return detail::count_range(text, word, begin, end);
-    });
+contents and needle are each a str or a C-contiguous buffer of UTF-8 bytes (bytes,
+bytearray, memoryview, mmap.mmap, array.array('B'), a numpy uint8 array), read in place,
+never copied; a buffer counts as its decoded text does in search_py. A buffer is
+checked as UTF-8 in the same pass as the count: invalid UTF-8 raises UnicodeDecodeError
+with the start, end and reason of bytes(contents).decode(); its object is contents itself
+for bytes, else just the invalid bytes. A buffer stays exported during the call (its
+owner cannot resize it). A buffer that is not C-contiguous raises BufferError; one of
+items wider than a byte raises TypeError (cast it: memoryview(x).cast('B')). A str with a
+lone surrogate raises UnicodeEncodeError. The GIL is released while counting; Ctrl-C
+raises KeyboardInterrupt.)";
 }
 
 } // namespace
@@ -121,20 +57,73 @@ void bind_word_count(py::module_& m) {
     reserve_python_stack();
     // The shutdown protocol's atexit hook, now: it must be in place before any count.
     detail::install_shutdown_hook();
-    // The str arguments are viewed (zero-copy, their UTF-8) with the GIL held;
-    // `interruptible` releases it around the count and takes it back before returning.
-    // The views stay valid: the caller's str objects live for the whole call.
-    m.def("search", &search_parallel, py::arg("contents"), py::arg("needle"),
-          "Count the words of contents equal to needle, in parallel on all cores (GIL "
-          "released; Ctrl-C raises KeyboardInterrupt).");
-    m.def("search_sequential", &search_sequential, py::arg("contents"), py::arg("needle"),
-          "Count the words of contents equal to needle on one thread (GIL released).");
-    const char* allow_doc =
-        "search_sequential with the GIL released, so several Python threads can run it at once.";
-    m.def("search_sequential_allow_threads", &search_sequential, py::arg("contents"),
-          py::arg("needle"), allow_doc);
-    m.def("search_sequential_detached", &search_sequential, py::arg("contents"), py::arg("needle"),
-          "Alias of search_sequential_allow_threads (PyO3's newer name: Python::detach).");
+    m.def(
+        "search",
+        [](py::handle contents, py::handle needle) {
+            return search_text(contents, needle, true, "search");
+        },
+        py::arg("contents"), py::arg("needle"),
+        search_doc("Count the words of contents equal to needle, in parallel on all cores.")
+            .c_str());
+    m.def(
+        "search_sequential",
+        [](py::handle contents, py::handle needle) {
+            return search_text(contents, needle, false, "search_sequential");
+        },
+        py::arg("contents"), py::arg("needle"),
+        search_doc("Count the words of contents equal to needle on one thread.").c_str());
+    m.def(
+        "search_sequential_allow_threads",
+        [](py::handle contents, py::handle needle) {
+            return search_text(contents, needle, false, "search_sequential_allow_threads");
+        },
+        py::arg("contents"), py::arg("needle"),
+        search_doc("search_sequential with the GIL released, so several Python threads can run "
+                   "it at once.")
+            .c_str());
+    m.def(
+        "search_sequential_detached",
+        [](py::handle contents, py::handle needle) {
+            return search_text(contents, needle, false, "search_sequential_detached");
+        },
+        py::arg("contents"), py::arg("needle"),
+        search_doc("Alias of search_sequential_allow_threads (PyO3's newer name: Python::detach).")
+            .c_str());
+
+    // Raised by search_file; the package re-exports it (its __module__ there: word_count).
+    const std::string module_name = py::str(m.attr("__name__"));
+    const auto changed_error = py::reinterpret_steal<py::object>(PyErr_NewExceptionWithDoc(
+        (module_name + ".FileChangedError").c_str(),
+        "The file changed while search_file read it (it shrank under its memory map, or its "
+        "size changed): the count is lost, not silently wrong. An OSError with errno EIO and "
+        "the file's name in .filename.",
+        PyExc_OSError, nullptr));
+    if (!changed_error) {
+        throw py::error_already_set();
+    }
+    m.attr("FileChangedError") = changed_error;
+    // The lambda keeps its own reference to the class; it is released with the function,
+    // with the GIL held, when the module goes.
+    m.def(
+        "search_file",
+        [changed_error](py::handle path, py::handle needle, bool parallel) {
+            return detail::search_file(path, needle, parallel, changed_error);
+        },
+        py::arg("path"), py::arg("needle"), py::kw_only(), py::arg("parallel") = true,
+        R"(Count the words equal to needle in the file at path, without reading it into Python.
+
+path is a str, bytes or os.PathLike; "-" is the file named "-", not standard input. The
+file is memory-mapped (never copied, no str is built), checked as UTF-8 and counted in one
+pass, on all cores (parallel=True) or on one thread, with the GIL released; the count is
+search_py(pathlib.Path(path).read_bytes().decode(), needle). needle is a str or a buffer
+of UTF-8 bytes, as for search.
+
+Errors, as open() would raise them (.errno and .filename set): FileNotFoundError,
+IsADirectoryError, PermissionError and any other OSError; FileChangedError (an OSError,
+errno EIO) when the file shrank or changed size while it was read; UnicodeDecodeError at
+the file's first invalid byte, with the start, end and reason of decoding the whole file,
+its object being only the invalid bytes and a note naming the file; KeyboardInterrupt on
+Ctrl-C.)");
     m.attr("kernel") = kernel_name();
 }
 

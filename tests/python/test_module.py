@@ -15,6 +15,7 @@ import time
 
 import pytest
 import word_count
+from hostile import ALPHABET, LINE_BREAKS, random_text
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 ZEN = ROOT / "data" / "zen_of_python.txt"
@@ -26,8 +27,6 @@ CPP_FUNCTIONS = [
     "search_sequential_allow_threads",
     "search_sequential_detached",
 ]
-
-LINE_BREAKS = ["\n", "\r", "\r\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
 
 
 def guide_corpus(scale=1000):
@@ -52,7 +51,7 @@ def assert_all_equal(contents, needle, expected=None):
 
 
 def test_the_package_exposes_the_guides_functions_with_docstrings():
-    for name in CPP_FUNCTIONS + ["search_py", "search_twice_with_threads"]:
+    for name in CPP_FUNCTIONS + ["search_file", "search_py", "search_twice_with_threads"]:
         function = getattr(word_count, name)
         assert callable(function) and function.__doc__, name
         assert name in word_count.__all__
@@ -65,7 +64,7 @@ def test_the_package_ships_type_stubs_for_every_public_name():
     assert (package / "py.typed").exists()
     stub = (package / "__init__.pyi").read_text(encoding="utf-8")
     for name in word_count.__all__:
-        assert f"def {name}(" in stub or f"{name}:" in stub, name
+        assert f"def {name}(" in stub or f"class {name}(" in stub or f"{name}:" in stub, name
 
 
 def test_the_native_part_is_an_extension_module_in_the_package():
@@ -80,13 +79,15 @@ def test_the_reference_is_the_packages_own_file():
 
 
 def test_wrong_argument_types_raise_type_error():
+    # str and bytes-like objects are welcome (tests/python/test_buffers.py); nothing else.
     for name in CPP_FUNCTIONS:
-        with pytest.raises(TypeError):
+        message = rf"^{name}\(\): contents must be str or a bytes-like object, not 'int'$"
+        with pytest.raises(TypeError, match=message):
             getattr(word_count, name)(1, "is")
-        with pytest.raises(TypeError):
+        with pytest.raises(TypeError, match=r"needle must be str or a bytes-.*, not 'NoneType'"):
             getattr(word_count, name)("is", None)
-        with pytest.raises(TypeError):
-            getattr(word_count, name)(b"is is", "is")
+        with pytest.raises(TypeError, match=r"not 'list'"):
+            getattr(word_count, name)([b"is"], "is")
 
 
 def test_a_lone_surrogate_is_a_unicode_encode_error():
@@ -218,16 +219,6 @@ def test_non_ascii_texts_and_needles():
         assert_all_equal(text, needle)
 
 
-ALPHABET = [" ", " ", " ", "a", "b", "is", "ab"] + LINE_BREAKS + [
-    "\t", "\u00a0", "\u0145", "\u2085", "\u2128", "\u1028", "\u00e9", "e\u0301",
-    "\u4e2d", "\U0001F600", "\x00", "\x1f", "\x84", "\x86",
-]
-
-
-def random_text(rng, pieces):
-    return "".join(rng.choice(ALPHABET) for _ in range(pieces))
-
-
 def test_random_texts_agree_with_search_py():
     rng = random.Random(858000)
     for _ in range(1500):
@@ -300,8 +291,10 @@ def test_another_python_thread_runs_while_the_count_runs(name, big_text):
             inside = [start] + [t for t in ticks if start < t < end] + [end]
             longest = max(b - a for a, b in zip(inside, inside[1:]))
             gaps.append(round(longest / (end - start), 3))
-            # Held, the count alone spans most of the window; released, ticks fill it.
-            if longest < min(one_count, end - start) / 4:
+            # Held, the count alone spans most of the window (over 0.75 of it when broken
+            # by hand); released, ticks fill it, save for the gaps of a loaded machine's
+            # scheduler (up to about 0.3 of it on 2 shared cores).
+            if longest < min(one_count, end - start) / 2:
                 return
     finally:
         sys.setswitchinterval(previous_interval)

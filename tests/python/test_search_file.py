@@ -1,0 +1,292 @@
+"""tests/python/test_search_file.py: word_count.search_file, a file counted without Python's str.
+
+The file is memory-mapped and counted in C++: the count is search_py of its decoded text,
+open()'s errors come out as open() raises them, invalid UTF-8 as bytes.decode() reports
+it, a file that changes as FileChangedError, Ctrl-C as KeyboardInterrupt; and a 1 GB file
+costs its mapping, not a copy. Runs against the package in the build tree.
+"""
+
+import errno
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pytest
+import word_count
+from hostile import INVALID, random_invalid_bytes, random_text
+from memory import anon_peak_while, reset_peak_rss, status_bytes
+
+
+def write(tmp_path, data, name="text.txt"):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def decode_error(data):
+    with pytest.raises(UnicodeDecodeError) as info:
+        data.decode()
+    return info.value
+
+
+def open_error(path):
+    with pytest.raises(OSError) as info:
+        open(path, "rb")
+    return info.value
+
+
+# --- counts -----------------------------------------------------------------------------
+
+
+def test_a_file_counts_like_its_decoded_text(tmp_path):
+    rng = random.Random(12)
+    for i in range(150):
+        text = random_text(rng, rng.randrange(80))
+        path = write(tmp_path, text.encode(), f"{i}.txt")
+        for needle in ["", "is", random_text(rng, 1)]:
+            expected = word_count.search_py(text, needle)
+            assert word_count.search_file(path, needle) == expected, (text, needle)
+            assert word_count.search_file(str(path), needle.encode(), parallel=False) == expected
+            assert word_count.search_file(os.fsencode(path), bytearray(needle.encode())) == expected
+
+
+def test_a_big_file_counts_like_its_decoded_text_in_parallel_and_not(tmp_path):
+    rng = random.Random(13)
+    chunk = random_text(rng, 4000)
+    text = "".join(chunk[rng.randrange(len(chunk)):] for _ in range(300))
+    path = write(tmp_path, text.encode())
+    for needle in ["", "is", "\u4e2d", "\U0001F600"]:
+        expected = word_count.search_py(text, needle)
+        assert word_count.search_file(path, needle) == expected
+        assert word_count.search_file(path, needle, parallel=False) == expected
+
+
+def test_an_empty_file_counts_like_an_empty_str(tmp_path):
+    path = write(tmp_path, b"")
+    assert word_count.search_file(path, "") == word_count.search_py("", "") == 0
+    assert word_count.search_file(path, "is") == 0
+
+
+def test_a_path_named_dash_is_that_file_not_standard_input(tmp_path):
+    write(tmp_path, b"is", "-")
+    script = "import word_count; print(word_count.search_file('-', 'is'))"
+    result = subprocess.run([sys.executable, "-c", script], input=b"is is is", cwd=tmp_path,
+                            capture_output=True, timeout=60, env=os.environ)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().split() == ["1"]
+    (tmp_path / "-").unlink()
+    result = subprocess.run([sys.executable, "-c", script], input=b"is is is", cwd=tmp_path,
+                            capture_output=True, timeout=60, env=os.environ)
+    assert b"FileNotFoundError: [Errno 2] No such file or directory: '-'" in result.stderr
+
+
+def test_arguments_of_the_wrong_kind():
+    with pytest.raises(TypeError, match="expected str, bytes or os.PathLike object, not int"):
+        word_count.search_file(3, "is")
+    with pytest.raises(ValueError, match="embedded null byte"):
+        word_count.search_file("a\0b", "is")
+    with pytest.raises(TypeError, match=r"search_file\(\): needle must be str or a bytes-"):
+        word_count.search_file(__file__, 3)
+    with pytest.raises(TypeError):
+        word_count.search_file(__file__, "is", False)  # parallel is keyword-only
+    with pytest.raises(UnicodeDecodeError) as info:
+        word_count.search_file(__file__, b"\xff")
+    assert info.value.__notes__ == ["in needle"]
+
+
+# --- open()'s errors ----------------------------------------------------------------------
+
+
+def assert_same_os_error(path, expected_type):
+    expected = open_error(path)
+    with pytest.raises(expected_type) as info:
+        word_count.search_file(path, "is")
+    got = info.value
+    assert type(got) is type(expected) is expected_type
+    assert (got.errno, got.strerror, got.filename, str(got)) == (
+        expected.errno, expected.strerror, expected.filename, str(expected))
+
+
+def test_a_missing_file_is_file_not_found_error(tmp_path):
+    for path in [tmp_path / "missing.txt", str(tmp_path / "missing.txt"),
+                 os.fsencode(tmp_path / "missing.txt")]:
+        assert_same_os_error(path, FileNotFoundError)
+    assert_same_os_error(tmp_path / "no" / "such" / "dir", FileNotFoundError)
+
+
+def test_a_directory_is_is_a_directory_error(tmp_path):
+    assert_same_os_error(tmp_path, IsADirectoryError)
+    assert_same_os_error(str(tmp_path), IsADirectoryError)
+
+
+def test_a_path_through_a_file_is_not_a_directory_error(tmp_path):
+    path = write(tmp_path, b"is")
+    assert_same_os_error(path / "x", NotADirectoryError)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_an_unreadable_file_is_permission_error(tmp_path):
+    path = write(tmp_path, b"is")
+    path.chmod(0)
+    try:
+        assert_same_os_error(path, PermissionError)
+    finally:
+        path.chmod(0o600)
+
+
+# --- invalid UTF-8 ------------------------------------------------------------------------
+
+
+def assert_decode_error_of_file(path, data, parallel=True):
+    expected = decode_error(data)
+    with pytest.raises(UnicodeDecodeError) as info:
+        word_count.search_file(path, "is", parallel=parallel)
+    got = info.value
+    assert (got.encoding, got.start, got.end, got.reason) == (
+        expected.encoding, expected.start, expected.end, expected.reason), data[:64]
+    assert got.object == data[got.start:got.end]  # the invalid bytes only
+    assert got.__notes__ == [f"in file {os.fspath(path)!r}"]
+
+
+def test_invalid_utf8_in_a_file_is_the_error_bytes_decode_raises(tmp_path):
+    body = "is a \u4e2d is\n".encode()
+    for i, bad in enumerate(INVALID):
+        # At the first byte, in the middle, at the last byte(s) (a cut sequence there is
+        # "unexpected end of data"), and before more text.
+        for j, data in enumerate([bad, bad + body, body + bad + body, body * 3 + bad]):
+            path = write(tmp_path, data, f"{i}-{j}.txt")
+            assert_decode_error_of_file(path, data)
+            assert_decode_error_of_file(path, data, parallel=False)
+
+
+def test_the_first_invalid_byte_of_a_big_file_is_found(tmp_path):
+    rng = random.Random(14)
+    for i in range(12):
+        data = random_invalid_bytes(rng, rng.randrange(1, 300000), invalid=rng.randrange(1, 4))
+        path = write(tmp_path, data, f"{i}.txt")
+        try:
+            text = data.decode()
+        except UnicodeDecodeError:
+            assert_decode_error_of_file(path, data)
+            assert_decode_error_of_file(path, data, parallel=False)
+        else:  # malformed pieces that happened to join into a valid character
+            assert word_count.search_file(path, "is") == word_count.search_py(text, "is")
+
+
+# --- a file that changes during the count ------------------------------------------------
+
+
+def test_a_file_that_shrinks_during_the_count_raises_file_changed_error(tmp_path):
+    assert issubclass(word_count.FileChangedError, OSError)
+    assert word_count.FileChangedError.__module__ == "word_count"
+    path = tmp_path / "big.txt"
+    data = b"is " * (16 << 20)
+    for _ in range(50):
+        path.write_bytes(data)
+        counting = threading.Event()
+
+        def shrink():
+            # Soon after the call starts: the open is quick, the count takes a while.
+            counting.wait()
+            time.sleep(0.002)
+            os.truncate(path, len(data) - 1)  # the last page stays mapped: no fault
+
+        thread = threading.Thread(target=shrink)
+        thread.start()
+        counting.set()
+        try:
+            count = word_count.search_file(path, "is")
+        except word_count.FileChangedError as e:
+            thread.join()
+            assert (e.errno, e.filename) == (errno.EIO, os.fspath(path))
+            assert str(e) == f"[Errno 5] changed while being read: {os.fspath(path)!r}"
+            return
+        thread.join()
+        assert count == 16 << 20  # shrunk before the open: the same words
+    pytest.fail("no count saw its file shrink")
+
+
+# --- Ctrl-C ---------------------------------------------------------------------------------
+
+INTERRUPT_SCRIPT = textwrap.dedent(
+    r"""
+    import os, signal, sys, threading, time
+    import word_count
+
+    # The empty needle over NULs is a slow count (every byte is looked at); a sparse file
+    # costs no disk. Grow it until one count takes long enough.
+    path = sys.argv[1]
+    size = 1 << 26
+    while True:
+        with open(path, "wb") as f:
+            f.truncate(size)
+        start = time.monotonic()
+        assert word_count.search_file(path, "") == 0
+        full = time.monotonic() - start
+        if full >= 0.6 or size >= 1 << 31:
+            break
+        size *= 2
+
+    for parallel in (True, False):
+        timer = threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT))
+        start = time.monotonic()
+        timer.start()
+        try:
+            word_count.search_file(path, "", parallel=parallel)
+        except KeyboardInterrupt:
+            latency = time.monotonic() - start - 0.1
+            print(f"parallel={parallel}: KeyboardInterrupt {latency * 1e3:.1f} ms after "
+                  f"Ctrl-C; a whole count takes {full * 1e3:.0f} ms")
+            assert latency < full / 2, (latency, full)
+        else:
+            raise SystemExit(f"parallel={parallel}: no KeyboardInterrupt")
+        timer.join()
+        with open(path, "r+b") as f:
+            f.write(b"is is\n")
+        assert word_count.search_file(path, "is") == 2  # fine afterwards
+    print("ok")
+    """
+)
+
+
+def test_ctrl_c_raises_keyboard_interrupt_promptly(tmp_path):
+    result = subprocess.run([sys.executable, "-c", INTERRUPT_SCRIPT, str(tmp_path / "zeros")],
+                            capture_output=True, timeout=120, env=os.environ)
+    print(result.stdout.decode(), result.stderr.decode())
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().rstrip().endswith("ok")
+
+
+# --- a 1 GB file costs its mapping, not a copy ---------------------------------------------
+
+
+def test_a_1_gb_file_is_counted_without_a_copy(tmp_path):
+    # A sparse file: NULs (valid UTF-8) cost no disk, and "is is" near its end.
+    size = 1 << 30
+    path = tmp_path / "1g.txt"
+    with open(path, "wb") as f:
+        f.truncate(size)
+        f.seek(size - 7)
+        f.write(b"\nis is\n")
+    try:
+        word_count.search(b"is " * (1 << 20), "is")  # oneTBB's workers started
+        # The peak RSS counts the mapping's pages (file-backed) while they are mapped: the
+        # process may grow by the file's size, no more.
+        before = reset_peak_rss()
+        # A copy of the file, or a str of it, would be anonymous memory for the whole count.
+        count, anon_growth = anon_peak_while(lambda: word_count.search_file(path, "is"))
+        assert count == 2
+        assert anon_growth < (64 << 20), f"anonymous memory grew by {anon_growth >> 20} MiB"
+        peak_growth = status_bytes("VmHWM") - before
+        assert peak_growth < size + (64 << 20), f"the peak RSS grew by {peak_growth >> 20} MiB"
+        count, anon_growth = anon_peak_while(
+            lambda: word_count.search_file(path, "is", parallel=False))
+        assert count == 2
+        assert anon_growth < (64 << 20), f"anonymous memory grew by {anon_growth >> 20} MiB"
+    finally:
+        path.unlink()
