@@ -5,6 +5,7 @@
 #include "text_argument.hpp"
 
 #include "gilsafe/errors.hpp"
+#include "gilsafe/interrupt.hpp"
 #include "gilsafe/text.hpp"
 
 #include <cerrno>
@@ -42,13 +43,14 @@ file_path parse_path(py::handle path) {
     return out;
 }
 
-// text::open with the GIL released (opening a FIFO blocks until a writer comes). A
-// signal interrupts the open: Python's handlers run, and unless one raises (Ctrl-C:
-// KeyboardInterrupt), the open is tried again.
+// text::open with the GIL released (a FIFO waits for its writer's bytes; Ctrl-C stops
+// the wait: `interrupted`). A signal that interrupts a system call runs Python's
+// handlers, and unless one raises, the open is tried again.
 text open_released(const std::string& path) {
+    const stop_signal sigint = stop_on_sigint();
     for (;;) {
         try {
-            return run_released([&] { return text::open(path); });
+            return run_released([&] { return text::open(path, sigint); });
         } catch (const input_error& e) {
             if (e.code() != std::errc::interrupted) {
                 throw;
