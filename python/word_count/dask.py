@@ -155,28 +155,24 @@ def _plan(files: Sequence[str], blocksize: int) -> List[Tuple[str, int, int, int
 
 def local_client(n_workers: Optional[int] = None, threads_per_worker: Optional[int] = None):
     """A ``distributed.Client`` of a LocalCluster on this machine: loopback only, no
-    dashboard, one worker process (with a nanny, so a worker that dies is restarted) with
-    a thread per core: the count releases the GIL, so threads, not processes, give the
-    parallelism. Close it (it is a context manager) to stop the cluster."""
-    from distributed import Client, LocalCluster
+    dashboard (the scheduler's small HTTP server takes a free loopback port), one worker
+    process (with a nanny, so a worker that dies is restarted) with a thread per core:
+    the count releases the GIL, so threads, not processes, give the parallelism. The
+    client owns the cluster: closing it (it is a context manager) stops the cluster."""
+    from distributed import Client
 
-    cluster = LocalCluster(
+    return Client(
         n_workers=n_workers or 1,
         threads_per_worker=threads_per_worker or os.cpu_count() or 1,
         processes=True,
         host="127.0.0.1",
         dashboard_address=None,
+        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
     )
-    client = Client(cluster)
-    client._gilsafe_owns_cluster = True  # close() also stops the cluster
-    return client
 
 
 def _close(client) -> None:
-    cluster = client.cluster if getattr(client, "_gilsafe_owns_cluster", False) else None
     client.close()
-    if cluster is not None:
-        cluster.close()
 
 
 def submit(client, paths, needle: Union[str, bytes], blocksize: Union[int, str] = "64 MiB"):
@@ -280,7 +276,6 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
         paths = _expand(args.paths)  # a missing file fails before any cluster starts
         if args.scheduler:
             client = Client(args.scheduler, timeout="5s")
-            client._gilsafe_owns_cluster = False
         else:
             client = local_client(args.workers, args.threads_per_worker)
         try:
