@@ -3,6 +3,7 @@
 #include "progress.hpp"
 
 #include "bench_run.hpp"
+#include "corpus.hpp"
 
 #include "gilsafe/text.hpp"
 
@@ -16,7 +17,9 @@ namespace gil_demo {
 namespace {
 
 struct bench_options {
+    std::string corpus = corpus_name(corpus_kind::zen);
     std::size_t scale = 1000;
+    std::string save_corpus;
     std::string needle = "is";
     std::size_t rounds = 0;
     std::vector<std::string> variants;
@@ -29,7 +32,9 @@ int run_bench(const bench_options& o) {
         throw usage_error("--needle is not valid UTF-8");
     }
     bench_request request;
+    request.corpus = *parse_corpus(o.corpus);
     request.scale = o.scale;
+    request.save_corpus = o.save_corpus;
     request.needle = o.needle;
     request.policy.rounds = o.rounds;
     for (const std::string& name : o.variants) {
@@ -44,8 +49,9 @@ int run_bench(const bench_options& o) {
                 shown.set_label(std::string("benchmarking ") + info(v).bench_name);
             });
         }
-        std::printf("corpus: Zen of Python x%zu, %zu bytes; needle \"%s\": %zu per call\n",
-                    report.scale, report.bytes, report.needle.c_str(), report.count);
+        std::printf("corpus: %s x%zu, %zu bytes; needle \"%s\": %zu per call\n",
+                    corpus_title(report.corpus), report.scale, report.bytes, report.needle.c_str(),
+                    report.count);
         std::fputs(bench_table(report.results).c_str(), stdout);
         if (!o.json.empty()) {
             const std::string json =
@@ -68,8 +74,13 @@ void add_bench(CLI::App& app, command_table& commands) {
     CLI::App* sub = app.add_subcommand(
         "bench",
         "Time the guide's four word counts on its corpus; print pytest-benchmark's table.");
+    sub->add_option("--corpus", o->corpus,
+                    "the text: the guide's (zen) or generated Russian, Chinese or mixed-script "
+                    "words with emoji, as long as zen at the same --scale")
+        ->check(CLI::IsMember(corpus_names()))
+        ->capture_default_str();
     sub->add_option("--scale", o->scale,
-                    "repetitions of the corpus (a newline + the Zen of Python)")
+                    "repetitions of the corpus (a newline + the Zen of Python: 858 bytes)")
         ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))
         ->capture_default_str();
     sub->add_option("--needle", o->needle, "the word to count")->capture_default_str();
@@ -81,6 +92,8 @@ void add_bench(CLI::App& app, command_table& commands) {
     add_threads_option(sub, o->threads);
     sub->add_option("--json", o->json,
                     "also write the results in pytest-benchmark's JSON layout to FILE");
+    sub->add_option("--save-corpus", o->save_corpus,
+                    "also write the corpus to FILE (for `gil_demo wordcount FILE`)");
     commands.add(sub, [o] { return run_bench(*o); });
 }
 
