@@ -5,6 +5,7 @@
 #include "progress.hpp"
 
 #include "bench_run.hpp"
+#include "corpus.hpp"
 
 #include "gilsafe/text.hpp"
 
@@ -18,7 +19,9 @@ namespace gil_demo {
 namespace {
 
 struct bench_options {
+    std::string corpus = corpus_name(corpus_kind::zen);
     std::size_t scale = 1000;
+    std::string save_corpus;
     std::string needle = "is";
     std::size_t rounds = 0;
     std::vector<std::string> variants;
@@ -31,7 +34,9 @@ int run_bench(const bench_options& o) {
         throw usage_error("--needle is not valid UTF-8");
     }
     bench_request request;
+    request.corpus = *parse_corpus(o.corpus);
     request.scale = o.scale;
+    request.save_corpus = o.save_corpus;
     request.needle = o.needle;
     request.policy.rounds = o.rounds;
     for (const std::string& name : o.variants) {
@@ -53,8 +58,9 @@ int run_bench(const bench_options& o) {
                 shown.set_label(std::string("benchmarking ") + info(v).bench_name);
             });
         }
-        std::fprintf(table, "corpus: Zen of Python x%zu, %zu bytes; needle \"%s\": %zu per call\n",
-                     report.scale, report.bytes, report.needle.c_str(), report.count);
+        std::fprintf(table, "corpus: %s x%zu, %zu bytes; needle \"%s\": %zu per call\n",
+                     corpus_title(report.corpus), report.scale, report.bytes, report.needle.c_str(),
+                     report.count);
         std::fputs(bench_table(report.results).c_str(), table);
         if (json_out) {
             json_out->write(
@@ -74,8 +80,13 @@ void add_bench(CLI::App& app, command_table& commands) {
     CLI::App* sub = app.add_subcommand(
         "bench",
         "Time the guide's four word counts on its corpus; print pytest-benchmark's table.");
+    sub->add_option("--corpus", o->corpus,
+                    "the text: the guide's (zen) or generated Russian, Chinese or mixed-script "
+                    "words with emoji, as long as zen at the same --scale")
+        ->check(CLI::IsMember(corpus_names()))
+        ->capture_default_str();
     add_integer_option(sub, "--scale", o->scale, std::size_t{1}, std::size_t{100000},
-                       "repetitions of the corpus (a newline + the Zen of Python)")
+                       "repetitions of the corpus (a newline + the Zen of Python: 858 bytes)")
         ->capture_default_str();
     sub->add_option("--needle", o->needle, "the word to count")->capture_default_str();
     add_integer_option(sub, "--rounds", o->rounds, std::size_t{1}, std::size_t{1000000},
@@ -92,6 +103,8 @@ void add_bench(CLI::App& app, command_table& commands) {
                                     : std::string();
             },
             "FILE");
+    sub->add_option("--save-corpus", o->save_corpus,
+                    "also write the corpus to FILE (for `gil_demo wordcount FILE`)");
     commands.add(sub, [o] { return run_bench(*o); });
 }
 

@@ -56,8 +56,16 @@ bench_report run_bench(const bench_request& request, const std::function<void(va
     if (gilsafe::find_invalid_utf8(request.needle) != std::string_view::npos) {
         throw std::invalid_argument("the needle is not valid UTF-8");
     }
-    const std::string contents = zen_corpus(request.scale);
+    const std::string contents = make_corpus(request.corpus, request.scale);
+    if (!request.save_corpus.empty()) {
+        std::ofstream out(request.save_corpus, std::ios::binary | std::ios::trunc);
+        if (!out || !out.write(contents.data(), static_cast<std::streamsize>(contents.size())) ||
+            !out.flush()) {
+            throw std::runtime_error("cannot write '" + request.save_corpus + "'");
+        }
+    }
     bench_report report;
+    report.corpus = request.corpus;
     report.scale = request.scale;
     report.needle = request.needle;
     report.bytes = contents.size();
@@ -68,7 +76,7 @@ bench_report run_bench(const bench_request& request, const std::function<void(va
     }
     const std::vector<variant> variants =
         request.variants.empty() ? all_variants() : request.variants;
-    // The corpus is valid UTF-8 by construction: the C++ rows time the engine as the
+    // Every corpus is valid UTF-8 by construction: the C++ rows time the engine as the
     // bindings call it, without a check.
     variant_runner runner(contents, "(built-in corpus)", request.needle,
                           {/*check_utf8=*/false, /*keep_pool=*/true});
@@ -114,6 +122,7 @@ std::string to_bench_json(const bench_report& report, const round_policy& policy
     ctx.machine_info_json = machine_info_json();
     ctx.commit_info_json = "{\"id\": \"unknown\", \"project\": \"gilsafe\", \"dirty\": false}";
     ctx.extra_info_json = "{\"needle\": " + json_string(report.needle) +
+                          ", \"corpus\": " + json_string(corpus_name(report.corpus)) +
                           ", \"scale\": " + std::to_string(report.scale) +
                           ", \"bytes\": " + std::to_string(report.bytes) +
                           ", \"count\": " + std::to_string(report.count) +

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "bench_stats.hpp"
+#include "corpus.hpp"
 #include "variants.hpp"
 
 #include <cstddef>
@@ -13,8 +14,13 @@ namespace gil_demo {
 
 /// What `gil_demo bench` measures.
 struct bench_request {
-    /// Repetitions of the guide's corpus (a newline and the Zen of Python).
+    /// The text: the guide's (a newline and the Zen of Python) or a generated one of the
+    /// same size (make_corpus).
+    corpus_kind corpus = corpus_kind::zen;
+    /// Repetitions of the guide's corpus (858 bytes each).
     std::size_t scale = 1000;
+    /// When not empty: the corpus is also written to this file, before any measurement.
+    std::string save_corpus;
     std::string needle = "is";
     /// Rows to measure, in this order; empty: all four, in the guide's order.
     std::vector<variant> variants;
@@ -23,6 +29,7 @@ struct bench_request {
 
 /// The measured rows and what they counted.
 struct bench_report {
+    corpus_kind corpus = corpus_kind::zen;
     std::size_t scale = 0;
     std::string needle;
     std::size_t bytes = 0;

@@ -32,9 +32,11 @@ struct wordcount_options {
     std::string needle = "is";
     std::string variant = info(gil_demo::variant::parallel).name;
     int threads = 0;
+    std::string corpus = corpus_name(corpus_kind::zen);
     std::size_t scale = 1000;
     bool json = false;
     bool scale_given = false;
+    bool corpus_given = false;
 };
 
 // Prints the report; exit_failure when the variants disagree.
@@ -102,6 +104,9 @@ int run_wordcount(const wordcount_options& o, bool file_given) {
     if (file_given && o.scale_given) {
         throw usage_error("--scale applies to the built-in corpus only, not to FILE");
     }
+    if (file_given && o.corpus_given) {
+        throw usage_error("--corpus applies to the built-in corpus only, not to FILE");
+    }
     if (gilsafe::find_invalid_utf8(o.needle) != std::string_view::npos) {
         throw usage_error("NEEDLE is not valid UTF-8");
     }
@@ -113,8 +118,10 @@ int run_wordcount(const wordcount_options& o, bool file_given) {
     }
     const auto cap = cap_threads(o.threads);
     if (!file_given) {
+        const corpus_kind corpus = *parse_corpus(o.corpus);
         const gilsafe::text t = gilsafe::text::from_string(
-            zen_corpus(o.scale), "(built-in: Zen of Python x" + std::to_string(o.scale) + ")");
+            make_corpus(corpus, o.scale), std::string("(built-in: ") + corpus_title(corpus) + " x" +
+                                              std::to_string(o.scale) + ")");
         return report_whole_text(t, o, variants);
     }
     // Ctrl-C is watched from here on: opening a FIFO and waiting for stdin stop at once.
@@ -157,9 +164,14 @@ void add_wordcount(CLI::App& app, command_table& commands) {
     auto* scale = add_integer_option(sub, "--scale", o->scale, std::size_t{1}, std::size_t{1000000},
                                      "repetitions of the built-in corpus (only without FILE)")
                       ->capture_default_str();
+    auto* corpus = sub->add_option("--corpus", o->corpus,
+                                   "which built-in corpus (only without FILE; see `bench`)")
+                       ->check(CLI::IsMember(corpus_names()))
+                       ->capture_default_str();
     sub->add_flag("--json", o->json, "print one JSON object instead of the table");
-    commands.add(sub, [o, file, scale] {
+    commands.add(sub, [o, file, scale, corpus] {
         o->scale_given = scale->count() > 0;
+        o->corpus_given = corpus->count() > 0;
         return run_wordcount(*o, file->count() > 0);
     });
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   python3 python3-dev
-  pybind11-dev libtbb-dev libcli11-dev libgtest-dev libbenchmark-dev
+  pybind11-dev libtbb-dev libsimdjson-dev libcli11-dev libgtest-dev libbenchmark-dev
   python3-pytest python3-pytest-benchmark python3-matplotlib python3-numpy
   python3-dask python3-distributed
   util-linux procps time

@@ -9,18 +9,19 @@
 namespace gilsafe {
 namespace detail {
 
-// Counts, then checks, [begin, end) in cache-sized blocks: the check reads the block from
-// cache, and a block the kernel saw to be plain ASCII needs no check at all.
+// Counts, then checks, [begin, end) in blocks that stay in cache: the kernel brings a block
+// in from memory, the SIMD validator reads it from L2, and a block the kernel saw to be
+// plain ASCII needs no check at all. Only a block the validator rejects gets the scalar
+// check that finds the exact offset.
 checked_count count_checked_range(std::string_view text, std::string_view needle, std::size_t begin,
                                   std::size_t end) {
-    constexpr std::size_t block = std::size_t{64} << 10; // comfortably inside L2
     checked_count out;
-    for (std::size_t at = begin; at < end; at += block) {
-        const std::size_t stop = std::min(end, at + block);
+    for (std::size_t at = begin; at < end; at += checked_block_bytes) {
+        const std::size_t stop = std::min(end, at + checked_block_bytes);
         bool all_ascii = false;
         const std::size_t count = count_range_reporting_ascii(text, needle, at, stop, all_ascii);
         if (!all_ascii) {
-            const std::size_t bad = find_invalid_utf8_range(text, at, stop);
+            const std::size_t bad = find_invalid_utf8_range(text, at, stop, checked_block_bytes);
             if (bad != std::string_view::npos) {
                 out.first_invalid = bad;
                 return out;

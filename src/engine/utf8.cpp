@@ -3,6 +3,8 @@
 
 #include "gilsafe/text.hpp"
 
+#include <simdjson.h>
+
 #include <algorithm>
 
 #if defined(__SSE2__)
@@ -58,6 +60,35 @@ std::size_t ascii_run(const unsigned char* s, std::size_t n, std::size_t p) {
     return p - start;
 }
 
+bool continuation(const unsigned char* s, std::size_t i) {
+    return (s[i] & 0xc0) == 0x80;
+}
+
+// True when every character that starts in [begin, end) of `bytes` is well-formed; false
+// when one may not be (the scalar check then says which). The SIMD validator sees a
+// buffer, not a range: a character cut at `begin` has its tail checked here, and the
+// buffer runs on to the end of the character cut at `end`.
+bool block_is_valid(std::string_view bytes, std::size_t begin, std::size_t end) {
+    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
+    const std::size_t n = bytes.size();
+    std::size_t from = begin;
+    while (from < end && from - begin < 3 && continuation(s, from)) {
+        ++from;
+    }
+    if (from > begin &&
+        detail::find_invalid_utf8_scalar(bytes, begin, from) != std::string_view::npos) {
+        return false;
+    }
+    if (from >= end) {
+        return true;
+    }
+    std::size_t to = end;
+    while (to < n && to - end < 3 && continuation(s, to)) {
+        ++to;
+    }
+    return simdjson::validate_utf8(bytes.data() + from, to - from);
+}
+
 } // namespace
 
 std::size_t find_invalid_utf8(std::string_view bytes, const stop_signal& stop) {
@@ -75,20 +106,40 @@ std::size_t find_invalid_utf8(std::string_view bytes, const stop_signal& stop) {
 
 namespace detail {
 
-std::size_t find_invalid_utf8_range(std::string_view bytes, std::size_t begin, std::size_t end) {
+std::size_t find_invalid_utf8_range(std::string_view bytes, std::size_t begin, std::size_t end,
+                                    std::size_t block) {
+    end = std::min(end, bytes.size());
+    block = std::max<std::size_t>(block, 1);
+    for (std::size_t at = begin; at < end;) {
+        const std::size_t stop = end - at > block ? at + block : end;
+        if (!block_is_valid(bytes, at, stop)) {
+            const std::size_t bad = find_invalid_utf8_scalar(bytes, at, stop);
+            if (bad != std::string_view::npos) {
+                return bad; // else the rejection was a later block's error
+            }
+        }
+        at = stop;
+    }
+    return std::string_view::npos;
+}
+
+const char* utf8_validator_name() {
+    return simdjson::get_active_implementation()->name().c_str();
+}
+
+std::size_t find_invalid_utf8_scalar(std::string_view bytes, std::size_t begin, std::size_t end) {
     const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
     const std::size_t n = bytes.size();
     end = std::min(end, n);
     std::size_t p = begin;
-    auto continuation = [&](std::size_t i) { return (s[i] & 0xc0) == 0x80; };
-    if (p < end && continuation(p)) {
+    if (p < end && continuation(s, p)) {
         // The tail of a character that starts before the range is that range's to check;
         // a continuation byte that no valid character covers is an error here.
         std::size_t q = p;
-        while (q > 0 && p - q < 3 && continuation(q - 1)) {
+        while (q > 0 && p - q < 3 && continuation(s, q - 1)) {
             --q;
         }
-        if (q == 0 || continuation(q - 1)) {
+        if (q == 0 || continuation(s, q - 1)) {
             return p;
         }
         const std::size_t len = utf8_sequence_length(s, n, q - 1);

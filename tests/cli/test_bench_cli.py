@@ -164,7 +164,7 @@ def test_threads_caps_onetbb_and_still_counts_right():
 
 @pytest.mark.parametrize("args", [
     ["--variant", "nope"], ["--rounds", "0"], ["--scale", "0"], ["--threads", "0"],
-    ["--needle", b"\xff"], ["extra"],
+    ["--needle", b"\xff"], ["extra"], ["--corpus", "nope"], ["--corpus"],
 ])
 def test_usage_errors_exit_2_with_one_line(args):
     result = bench(*args)
@@ -198,3 +198,95 @@ def test_ctrl_c_stops_the_benchmark_with_exit_130():
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130
     assert err == "gil_demo: interrupted\n"
+
+
+# --- --corpus: the generated non-ASCII corpora ------------------------------------------
+CORPORA = {
+    # name: (title in the report, a test every character of the corpus passes, a test
+    # that some character passes: the script the corpus claims)
+    "zen": ("Zen of Python", lambda c: ord(c) < 0x80, lambda c: c.isalpha()),
+    "cyrillic": ("Cyrillic words", lambda c: ord(c) < 0x80 or 0x400 <= ord(c) < 0x500,
+                 lambda c: 0x400 <= ord(c) < 0x500),
+    "cjk": ("CJK words", lambda c: ord(c) < 0x80 or 0x3000 <= ord(c) < 0xa000 or 0xff00 <= ord(c),
+            lambda c: 0x4e00 <= ord(c) < 0xa000),
+    "mixed": ("mixed scripts and emoji", lambda c: True, lambda c: ord(c) >= 0x1f000),
+}
+
+
+def saved_corpus(tmp_path, name, scale, *extra):
+    path = tmp_path / f"{name}.txt"
+    result = bench("--corpus", name, "--scale", scale, "--variant", "parallel", "--rounds", "1",
+                   "--save-corpus", path, *extra)
+    assert result.returncode == 0, result.stderr
+    return result.stdout, path.read_bytes()
+
+
+@pytest.mark.parametrize("name", list(CORPORA))
+def test_each_corpus_is_valid_utf8_of_its_script_and_counted_as_search_py_counts(name, tmp_path):
+    title, every, some = CORPORA[name]
+    stdout, data = saved_corpus(tmp_path, name, 40, "--variant", "python")
+    assert len(data) == 858 * 40
+    text = data.decode("utf-8")  # strict: raises on anything Python would reject
+    assert all(every(c) for c in text)
+    assert any(some(c) for c in text)
+    if name != "zen":
+        assert sum(b >= 0x80 for b in data) > len(data) // 3  # mostly multi-byte characters
+    expected = search_py(text, "is")
+    assert expected > 0  # the default needle is present
+    assert stdout.startswith(f'corpus: {title} x40, {len(data)} bytes; needle "is": {expected} per call\n')
+    _, rows = table_rows(stdout)  # the C++ and the Python rows both counted `expected`
+    assert sorted(row.split()[0] for row in rows) == [
+        "test_word_count_cpp_parallel", "test_word_count_python_sequential"]
+
+
+@pytest.mark.parametrize("name", ["cyrillic", "cjk", "mixed"])
+def test_corpora_are_deterministic_and_other_needles_count_right(name, tmp_path):
+    first = tmp_path / "first"
+    first.mkdir()
+    stdout, data = saved_corpus(first, name, 7)
+    _, again = saved_corpus(tmp_path, name, 7)
+    assert data == again
+    text = data.decode("utf-8")
+    word = next(w for w in text.split() if any(ord(c) >= 0x80 for c in w))
+    result = bench("--corpus", name, "--scale", 7, "--variant", "sequential", "--rounds", "1",
+                   "--needle", word)
+    assert result.returncode == 0, result.stderr
+    assert f"; needle \"{word}\": {search_py(text, word)} per call" in result.stdout
+
+
+def test_the_json_names_the_corpus(tmp_path):
+    out = tmp_path / "cjk.json"
+    result = bench("--corpus", "cjk", "--scale", "5", "--variant", "parallel", "--rounds", "2",
+                   "--json", out)
+    assert result.returncode == 0, result.stderr
+    extra = json.loads(out.read_text())["benchmarks"][0]["extra_info"]
+    assert extra["corpus"] == "cjk" and extra["bytes"] == 858 * 5
+
+
+@pytest.mark.parametrize("name", list(CORPORA))
+def test_wordcount_counts_the_same_built_in_corpus(name, tmp_path):
+    _, data = saved_corpus(tmp_path, name, 30)
+    result = subprocess.run([GIL_DEMO, "wordcount", "--corpus", name, "--scale", "30",
+                             "--variant", "all", "--json"], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["bytes"] == len(data) and report["agree"]
+    assert [r["count"] for r in report["results"]] == [search_py(data.decode(), "is")] * 4
+
+
+def test_wordcount_corpus_with_a_file_is_a_usage_error(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("is")
+    result = subprocess.run([GIL_DEMO, "wordcount", path, "--corpus", "cjk"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr == "gil_demo: --corpus applies to the built-in corpus only, not to FILE\n"
+
+
+def test_an_unwritable_corpus_file_exits_1_with_one_line(tmp_path):
+    target = tmp_path / "no" / "c.txt"
+    result = bench("--corpus", "mixed", "--variant", "parallel", "--rounds", "1",
+                   "--save-corpus", target)
+    assert result.returncode == 1
+    assert result.stderr == f"gil_demo: cannot write '{target}'\n"

@@ -1,11 +1,14 @@
 // tests/fuzz/fuzz_word_count.cpp: libFuzzer target: the engine's counts against a simple reference
 //
 // Input layout: byte 0 is the needle's length (mod 32), then the needle, then the text;
-// the last byte also picks the parallel grain and a cut point. Invalid UTF-8 must be
-// rejected cleanly (and counting it anyway must stay in bounds: ASan watches); valid
-// UTF-8 must give the same count from count_sequential, count_parallel with tiny ranges,
-// the checked variants, any two-part cut, the stream counter fed in small pieces, and the
-// reference below.
+// the last byte also picks the parallel grain, a cut point, the stream counter's piece size
+// and the SIMD UTF-8 check's block size. Invalid UTF-8 must be rejected cleanly, at the
+// same offset by the SIMD check (any block size, any cut), the scalar rules, the checked
+// counts, the stream counter and the reference below (and counting it anyway must stay in
+// bounds: ASan watches); valid UTF-8 must give the same count from count_sequential,
+// count_parallel with tiny ranges, the checked variants, any two-part cut, the stream
+// counter fed in small pieces, and the reference.
+#include "engine/checked.hpp"
 #include "engine/kernels.hpp"
 #include "engine/utf8.hpp"
 #include "naive.hpp"
@@ -14,6 +17,7 @@
 #include "gilsafe/text.hpp"
 #include "gilsafe/word_count.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -180,6 +184,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     const std::size_t bad = gilsafe::find_invalid_utf8(text);
     expect("find_invalid_utf8 vs reference", bad, reference_first_invalid(text));
+    // The SIMD path's block edges: blocks of 1 to 67 bytes, the text cut in two.
+    const std::size_t block = 1 + (std::size_t{knob} * 7U) % 67U;
+    expect("find_invalid_utf8_scalar vs reference",
+           gilsafe::detail::find_invalid_utf8_scalar(text, 0, text.size()), bad);
+    expect("find_invalid_utf8_range in small blocks",
+           gilsafe::detail::find_invalid_utf8_range(text, 0, text.size(), block), bad);
+    expect("find_invalid_utf8_range in small blocks, cut in two",
+           std::min(gilsafe::detail::find_invalid_utf8_range(text, 0, cut, block),
+                    gilsafe::detail::find_invalid_utf8_range(text, cut, text.size(), block)),
+           bad);
+    expect("count_checked_range cut in two first_invalid",
+           std::min(
+               gilsafe::detail::count_checked_range(text, needle, 0, cut).first_invalid,
+               gilsafe::detail::count_checked_range(text, needle, cut, text.size()).first_invalid),
+           bad);
     expect("count_sequential_checked first_invalid",
            gilsafe::count_sequential_checked(text, needle).first_invalid, bad);
     expect("count_parallel_checked first_invalid",
