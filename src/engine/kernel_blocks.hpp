@@ -1,0 +1,386 @@
+// src/engine/kernel_blocks.hpp: the 64-position block algorithm of the AVX2 and AVX-512 kernels,
+// written once over "classify 64 bytes into bit masks"
+//
+// Include it only inside a target region (`#pragma GCC target` / `#pragma clang attribute`),
+// after every header it needs (kernels.hpp, <algorithm>, <cstdint>, <cstring>): its
+// templates are then compiled for that instruction set, while the helpers it calls from
+// other headers (word_at, empty_field_at) stay portable. Everything here has internal
+// linkage, so the AVX2 and AVX-512 copies never meet at link time.
+//
+// Positions are tested 64 at a time: block P = p .. p + 63. A field equal to the needle
+// starts at P when its bytes are there, a separator ends at P - 1 and one starts at P + m.
+// Two loops do this, by how often a block has a candidate in natural text:
+//   - dense (needles of 1 to 4 bytes, and the empty needle): most blocks have candidates,
+//     so no branch at all. The chunk at p - 1 is classified once into separator bits and
+//     serves twice: for "ends before P" as is, and for "starts after P + m" shifted by
+//     m + 1 across it and the next block's chunk. The needle is compared whole, so a
+//     match between ASCII separators is counted by a popcount.
+//   - sparse (longer needles): the needle's first, second and last bytes are compared; a
+//     candidate (rare, and usually a match) is checked on its own: the whole needle in
+//     one masked vector comparison, its neighbours by the scalar separator rules.
+// Only bytes that may end or start a multi-byte break (0x85, 0xa8-0xa9 / 0xc2, 0xe2) send
+// a candidate to the exact scalar rule, and only blocks with a byte >= 0x80 look for them.
+//
+// The blocks at the ends of the text, where a load would leave it, go through chunk_at:
+// the same masks from a zero-padded copy, where the start of the text counts as a
+// separator before position 0 and its end as one after position n - m.
+//
+// A Chunker, made with the needle (m >= 1 bytes), has
+//   chunk_bits classify(const byte* at):  every mask of at[0, 64);
+//   sep_bits separators(const byte* at):  sep and high of at[0, 64);
+//   std::uint64_t equal<M>(const byte* at): bit i when at[i, i + M) is the needle's start
+//                                         (M <= dense_needle);
+//   bool equal_at(const byte* at):        at[0, m) is the needle (m <= 64; reads at[0, 64));
+//   needle_bits likely(const byte* at):   bit i when the needle's first, second and last
+//                                         bytes are at at + i (m >= 3); high of at[0, 64).
+
+namespace gilsafe::detail::blocks {
+namespace { // a copy per kernel file, compiled for its instruction set
+
+/// Masks of 64 bytes (bit i: byte i of the chunk).
+struct chunk_bits {
+    std::uint64_t first = 0;       ///< equal to the needle's first byte
+    std::uint64_t last = 0;        ///< equal to the needle's last byte
+    std::uint64_t sep = 0;         ///< ' ', \n, \v, \f, \r, 0x1c-0x1e (a whole separator)
+    std::uint64_t high = 0;        ///< >= 0x80 (not ASCII)
+    std::uint64_t maybe_end = 0;   ///< 0x85, 0xa8, 0xa9: may end U+0085, U+2028, U+2029
+    std::uint64_t maybe_start = 0; ///< 0xc2, 0xe2: may start one
+};
+
+/// The separators of 64 bytes, and which bytes are not ASCII.
+struct sep_bits {
+    std::uint64_t sep = 0;
+    std::uint64_t high = 0;
+};
+
+/// Where the needle probably starts, and which bytes are not ASCII.
+struct needle_bits {
+    std::uint64_t found = 0;
+    std::uint64_t high = 0;
+};
+
+/// Needles up to this long go through the dense loop (see above).
+constexpr std::size_t dense_needle = 4;
+
+/// Bits [k, k + 64) of the 128-bit value hi:lo, for 0 < k < 64.
+template <class U> U join(U lo, U hi, unsigned k) {
+    return (lo >> k) | (hi << (64U - k));
+}
+
+/// The masks of s[c, c + 64), c >= -1; bytes outside [0, n) read as zero and are in no
+/// mask, except that byte -1 (before the text) and byte n (after it) are separators.
+template <class Chunker>
+chunk_bits chunk_at(const Chunker& chunker, const byte* s, std::size_t n, std::ptrdiff_t c) {
+    if (c >= 0 && static_cast<std::size_t>(c) + 64 <= n) {
+        return chunker.classify(s + c);
+    }
+    alignas(64) byte buffer[64] = {};
+    const auto size = static_cast<std::ptrdiff_t>(n);
+    const std::ptrdiff_t lo = std::max<std::ptrdiff_t>(c, 0);
+    const std::ptrdiff_t hi = std::min<std::ptrdiff_t>(c + 64, size);
+    std::uint64_t inside = 0;
+    if (lo < hi) {
+        std::memcpy(buffer + (lo - c), s + lo, static_cast<std::size_t>(hi - lo));
+        const auto width = static_cast<unsigned>(hi - lo);
+        inside = (width == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width) - 1)
+                 << static_cast<unsigned>(lo - c);
+    }
+    chunk_bits bits = chunker.classify(buffer);
+    bits.first &= inside; // a needle byte 0x00 must not match the padding
+    bits.last &= inside;
+    if (c < 0) {
+        bits.sep |= 1; // byte -1: the start of the text ends a separator
+    }
+    if (size >= c && size - c < 64) {
+        bits.sep |= std::uint64_t{1} << static_cast<unsigned>(size - c);
+    }
+    return bits;
+}
+
+/// Of the positions p .. p + 63, those below `stop`.
+template <class U = std::uint64_t> U positions_below(std::size_t p, std::size_t stop) {
+    return stop - p >= 64 ? ~U{0} : (U{1} << (stop - p)) - 1;
+}
+
+/// Counts fields equal to the needle over [begin, end), block by block.
+template <class Chunker> class word_counter {
+public:
+    word_counter(const Chunker& chunker, const byte* s, std::size_t n, const byte* needle,
+                 std::size_t m, std::size_t end)
+        : chunker_(chunker), s_(s), n_(n), needle_(needle), m_(m),
+          last_(m <= n ? std::min(end, n - m + 1) : 0) {}
+
+    /// Fields that start in [begin, end); with `all_ascii`, whether those bytes are ASCII.
+    std::size_t count(std::size_t begin, std::size_t end, bool* all_ascii) {
+        std::size_t p = begin;
+        if (p == 0) {
+            p = edge_blocks(p, std::min<std::size_t>(last_, 1)); // reads byte -1
+        }
+        switch (m_) {
+        case 1:
+            p = dense_blocks<1>(p);
+            break;
+        case 2:
+            p = dense_blocks<2>(p);
+            break;
+        case 3:
+            p = dense_blocks<3>(p);
+            break;
+        case 4:
+            p = dense_blocks<4>(p);
+            break;
+        default:
+            p = sparse_blocks(p);
+            break;
+        }
+        p = edge_blocks(p, last_);
+        if (all_ascii != nullptr) {
+            bool ascii = high_ == 0;
+            for (std::size_t i = std::max(begin, last_); ascii && i < end; ++i) {
+                ascii = s_[i] < 0x80; // bytes where no position of the loop started
+            }
+            *all_ascii = ascii;
+        }
+        return total_;
+    }
+
+private:
+    // Whole blocks from p on while their loads lie in the text (the next block's chunk,
+    // at p + 63, included), for a needle of M <= dense_needle bytes. Its own function, with
+    // locals rather than members, and no call in the loop, so that the loop keeps
+    // everything in registers: a block with a byte >= 0x80 around leaves it for
+    // mixed_block. Bytes p - 1 .. p + 126 are then ASCII, and high_ has nothing to learn.
+    template <std::size_t M> __attribute__((noinline)) std::size_t dense_blocks(std::size_t p) {
+        if (p == 0 || p + 64 > last_ || p + 127 > n_) {
+            return p;
+        }
+        const Chunker& chunker = chunker_;
+        const byte* const s = s_;
+        const std::size_t stop = std::min(last_ - 64, n_ - 127); // the last p to take
+        std::size_t total = 0;
+        while (p <= stop) {
+            sep_bits cur = chunker.separators(s + p - 1);
+            for (; p <= stop; p += 64) {
+                const sep_bits next = chunker.separators(s + p + 63);
+                if ((cur.high | next.high) != 0) {
+                    break;
+                }
+                const std::uint64_t found =
+                    chunker.template equal<M>(s + p) & cur.sep & join(cur.sep, next.sep, M + 1);
+                total += static_cast<std::size_t>(__builtin_popcountll(found));
+                cur = next;
+            }
+            if (p <= stop) {
+                total += mixed_block<M>(p);
+                p += 64;
+            }
+        }
+        total_ += total;
+        return p;
+    }
+
+    // The fields at positions p .. p + 63 (a needle of M <= dense_needle bytes), where
+    // bytes p - 1 .. p + 126 are in the text and some of them are not ASCII.
+    template <std::size_t M> __attribute__((noinline)) std::size_t mixed_block(std::size_t p) {
+        const chunk_bits here = chunker_.classify(s_ + p - 1);
+        const chunk_bits there = chunker_.classify(s_ + p + 63);
+        const std::uint64_t equal = chunker_.template equal<M>(s_ + p);
+        high_ |= join(here.high, there.high, 1);
+        const std::uint64_t after = join(here.sep, there.sep, M + 1);
+        const std::uint64_t exact = equal & here.sep & after;
+        const std::uint64_t maybe = equal & (here.sep | here.maybe_end) &
+                                    (after | join(here.maybe_start, there.maybe_start, M + 1)) &
+                                    ~exact;
+        return static_cast<std::size_t>(__builtin_popcountll(exact)) + verified(p, maybe);
+    }
+
+    // Whole blocks from p on while their loads lie in the text, for longer needles: a block
+    // without the needle's first, second and last bytes in place costs three comparisons,
+    // and each candidate (usually a match) gets the exact rule right there.
+    __attribute__((noinline)) std::size_t sparse_blocks(std::size_t p) {
+        const std::size_t reach = std::max<std::size_t>(m_, 64) + 64; // bytes read from p
+        if (p == 0 || p + 64 > last_ || p + reach > n_) {
+            return p;
+        }
+        const Chunker& chunker = chunker_;
+        const byte* const s = s_;
+        const std::size_t n = n_;
+        const std::size_t m = m_;
+        const std::size_t stop = std::min(last_ - 64, n - reach); // the last p to take
+        std::size_t total = 0;
+        std::uint64_t high = 0;
+        for (; p <= stop; p += 64) {
+            const needle_bits here = chunker.likely(s + p);
+            high |= here.high;
+            for (std::uint64_t c = here.found; c != 0; c &= c - 1) {
+                const std::size_t q = p + static_cast<std::size_t>(__builtin_ctzll(c));
+                const bool equal =
+                    m <= 64 ? chunker.equal_at(s + q) : std::memcmp(s + q, needle_, m) == 0;
+                total += equal && separator_ends_before(s, q) && separator_starts_at(s, n, q + m)
+                             ? 1U
+                             : 0U;
+            }
+        }
+        total_ += total;
+        high_ |= high;
+        return p;
+    }
+
+    // Positions [p, stop) in blocks from chunk_at (any needle, any place); returns stop.
+    std::size_t edge_blocks(std::size_t p, std::size_t stop) {
+        if (p >= stop) {
+            return p;
+        }
+        auto c = static_cast<std::ptrdiff_t>(p) - 1;
+        chunk_bits cur = chunk_at(chunker_, s_, n_, c);
+        for (; p < stop; p += 64, c += 64) {
+            const chunk_bits next = chunk_at(chunker_, s_, n_, c + 64);
+            const std::uint64_t valid = positions_below(p, stop);
+            const std::uint64_t first = join(cur.first, next.first, 1);
+            std::uint64_t last_byte = 0;
+            std::uint64_t after = 0;
+            std::uint64_t maybe_after = 0;
+            if (m_ <= 62) {
+                const auto k = static_cast<unsigned>(m_);
+                last_byte = join(cur.last, next.last, k);
+                after = join(cur.sep, next.sep, k + 1);
+                maybe_after = join(cur.maybe_start, next.maybe_start, k + 1);
+            } else {
+                const auto far = static_cast<std::ptrdiff_t>(m_);
+                last_byte = chunk_at(chunker_, s_, n_, c + far).last;
+                const chunk_bits a = chunk_at(chunker_, s_, n_, c + far + 1);
+                after = a.sep;
+                maybe_after = a.maybe_start;
+            }
+            high_ |= join(cur.high, next.high, 1) & valid;
+            // The needle's ends in place, next to a separator or a byte that may be one.
+            std::uint64_t found =
+                first & last_byte & valid & (cur.sep | cur.maybe_end) & (after | maybe_after);
+            if (m_ <= 2) {
+                const std::uint64_t exact = found & cur.sep & after;
+                total_ += static_cast<std::size_t>(__builtin_popcountll(exact));
+                found &= ~exact;
+            }
+            total_ += verified(p, found);
+            cur = next;
+        }
+        return stop;
+    }
+
+    // How many of the candidates among positions p .. p + 63 the exact rule accepts.
+    std::size_t verified(std::size_t p, std::uint64_t candidates) const {
+        std::size_t total = 0;
+        while (candidates != 0) {
+            const auto bit = static_cast<std::size_t>(__builtin_ctzll(candidates));
+            total += word_at(s_, n_, needle_, m_, p + bit) ? 1U : 0U;
+            candidates &= candidates - 1;
+        }
+        return total;
+    }
+
+    const Chunker& chunker_;
+    const byte* s_;
+    std::size_t n_;
+    const byte* needle_;
+    std::size_t m_;
+    std::size_t last_; // positions below it leave room for the needle
+    std::size_t total_ = 0;
+    std::uint64_t high_ = 0; // bytes >= 0x80 at the positions tested
+};
+
+/// count_words_K over 64-position blocks (see kernels.hpp); `chunker` compares with the
+/// needle's first and last bytes.
+template <class Chunker>
+std::size_t count_words(const Chunker& chunker, const byte* s, std::size_t n, const byte* needle,
+                        std::size_t m, std::size_t begin, std::size_t end, bool* all_ascii) {
+    word_counter<Chunker> counter(chunker, s, n, needle, m, end);
+    return counter.count(begin, end, all_ascii);
+}
+
+/// The empty fields at positions p .. p + 63, where bytes p - 1 .. p + 126 are in the text
+/// and some of them are not ASCII; `chunker` is count_empty's.
+template <class Chunker>
+__attribute__((noinline)) std::size_t mixed_empty_block(const Chunker& chunker, const byte* s,
+                                                        std::size_t n, std::size_t p) {
+    const chunk_bits here = chunker.classify(s + p - 1);
+    const chunk_bits there = chunker.classify(s + p + 63);
+    const std::uint64_t after = join(here.sep, there.sep, 1);
+    const std::uint64_t inside_crlf = here.first & join(here.last, there.last, 1);
+    const std::uint64_t exact = here.sep & after & ~inside_crlf;
+    std::uint64_t candidates = (here.sep | here.maybe_end) &
+                               (after | join(here.maybe_start, there.maybe_start, 1)) &
+                               ~inside_crlf & ~exact;
+    std::size_t total = static_cast<std::size_t>(__builtin_popcountll(exact));
+    while (candidates != 0) {
+        const auto bit = static_cast<std::size_t>(__builtin_ctzll(candidates));
+        total += empty_field_at(s, n, p + bit) ? 1U : 0U;
+        candidates &= candidates - 1;
+    }
+    return total;
+}
+
+/// count_empty_K over 64-position blocks; `chunker` is made for the "needle" \r\n, since
+/// no empty field starts inside one.
+template <class Chunker>
+std::size_t count_empty(const Chunker& chunker, const byte* s, std::size_t n, std::size_t begin,
+                        std::size_t end) {
+    std::size_t total = 0;
+    std::size_t p = begin;
+    if (p == 0 && p < end) {
+        total += empty_field_at(s, n, 0) ? 1U : 0U;
+        p = 1;
+    }
+    // Whole blocks whose loads lie in the text (the next block's chunk included); as
+    // word_counter::dense_blocks, a block with bytes >= 0x80 around is done apart.
+    if (p < end && p + 64 <= end && p + 127 <= n) {
+        const std::size_t stop = std::min(end - 64, n - 127); // the last p to take
+        while (p <= stop) {
+            sep_bits cur = chunker.separators(s + p - 1);
+            for (; p <= stop; p += 64) {
+                const sep_bits next = chunker.separators(s + p + 63);
+                if ((cur.high | next.high) != 0) {
+                    break;
+                }
+                const std::uint64_t after = join(cur.sep, next.sep, 1);
+                const std::uint64_t inside_crlf = chunker.template equal<2>(s + p - 1);
+                total +=
+                    static_cast<std::size_t>(__builtin_popcountll(cur.sep & after & ~inside_crlf));
+                cur = next;
+            }
+            if (p <= stop) {
+                total += mixed_empty_block(chunker, s, n, p);
+                p += 64;
+            }
+        }
+    }
+    if (p < end) {
+        // The last blocks, from zero-padded chunks.
+        auto c = static_cast<std::ptrdiff_t>(p) - 1;
+        chunk_bits cur = chunk_at(chunker, s, n, c);
+        for (; p < end; p += 64, c += 64) {
+            const chunk_bits next = chunk_at(chunker, s, n, c + 64);
+            const std::uint64_t valid = positions_below(p, end);
+            const std::uint64_t after = join(cur.sep, next.sep, 1);
+            const std::uint64_t inside_crlf = cur.first & join(cur.last, next.last, 1);
+            const std::uint64_t exact = cur.sep & after & ~inside_crlf & valid;
+            total += static_cast<std::size_t>(__builtin_popcountll(exact));
+            std::uint64_t candidates = (cur.sep | cur.maybe_end) &
+                                       (after | join(cur.maybe_start, next.maybe_start, 1)) &
+                                       ~inside_crlf & ~exact & valid;
+            while (candidates != 0) {
+                const auto bit = static_cast<std::size_t>(__builtin_ctzll(candidates));
+                total += empty_field_at(s, n, p + bit) ? 1U : 0U;
+                candidates &= candidates - 1;
+            }
+            cur = next;
+        }
+    }
+    // Position n (an empty field after a final space) has no byte of its own.
+    if (end == n && begin < end) {
+        total += empty_field_at(s, n, n) ? 1U : 0U;
+    }
+    return total;
+}
+
+} // namespace
+} // namespace gilsafe::detail::blocks
