@@ -4,7 +4,8 @@ from concurrent.futures import Executor
 from typing import Callable, Optional, Tuple
 
 kernel: str
-"""The counting kernel this CPU runs: ``"avx2"`` or ``"scalar"``."""
+"""The counting kernel in use: ``"avx512"``, ``"avx2"``, ``"sse2"`` (``"neon"`` on ARM) or
+``"scalar"``; the CPU's fastest unless the GILSAFE_KERNEL environment variable names another."""
 
 def search(contents: str, needle: str) -> int:
     """Count the words of contents equal to needle, in parallel on all cores (GIL released)."""

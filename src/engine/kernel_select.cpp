@@ -13,21 +13,25 @@ namespace {
 
 constexpr kernel all_kernels[] = {kernel::scalar, kernel::vector, kernel::avx2, kernel::avx512};
 
-kernel initial_kernel() {
-    const char* wanted = std::getenv("GILSAFE_KERNEL");
-    kernel k = kernel::scalar;
-    if (wanted != nullptr && kernel_named(wanted, k) && kernel_supported(k)) {
-        return k;
-    }
-    return best_kernel(); // unset, "auto", unknown or not on this CPU
-}
-
 std::atomic<kernel>& selected() {
-    static std::atomic<kernel> k{initial_kernel()};
+    static std::atomic<kernel> k{default_kernel()};
     return k;
 }
 
 } // namespace
+
+kernel kernel_for_setting(const char* setting) {
+    kernel k = kernel::scalar;
+    if (setting != nullptr && kernel_named(setting, k) && kernel_supported(k)) {
+        return k;
+    }
+    return best_kernel(); // unset, "auto", unknown, or not on this CPU
+}
+
+kernel default_kernel() {
+    static const kernel k = kernel_for_setting(std::getenv("GILSAFE_KERNEL"));
+    return k;
+}
 
 bool kernel_supported(kernel k) {
     switch (k) {

@@ -73,8 +73,14 @@ const char* name_of(kernel k);
 /// The kernel of that name (or "vector", whatever the platform); false for unknown names.
 bool kernel_named(std::string_view name, kernel& out);
 
-/// The kernel the counts use now. On first use it is the one GILSAFE_KERNEL names
-/// ("auto", unset, unknown or unsupported: the fastest this CPU runs).
+/// The kernel a GILSAFE_KERNEL value picks: the one it names when this CPU runs it; the
+/// fastest this CPU runs when it is null, "auto", unknown or names a kernel the CPU lacks.
+kernel kernel_for_setting(const char* setting);
+
+/// kernel_for_setting(getenv("GILSAFE_KERNEL")), read once.
+kernel default_kernel();
+
+/// The kernel the counts use now: default_kernel() unless use_kernel chose another.
 kernel active_kernel();
 
 /// Makes the counts use `k`, or the fastest supported kernel when this CPU lacks `k`;
