@@ -62,6 +62,19 @@ struct needle_bits {
 /// Needles up to this long go through the dense loop (see above).
 constexpr std::size_t dense_needle = 4;
 
+/// How far ahead of its loads a loop asks for the text: about what memory delivers while
+/// one request is under way (a bandwidth-delay product). Hardware prefetchers alone
+/// leave the loops at a third of memory's speed on the AMD EPYC (Zen 5) this was tuned
+/// on; 8 KiB ahead brings them to a memchr scan's (4 KiB: 0.85x, 16 KiB: 0.85x).
+constexpr std::uintptr_t prefetch_distance = 8192;
+
+/// Asks for the bytes prefetch_distance after `at` (an address past the text is fine: a
+/// prefetch never faults, and the integer arithmetic forms no out-of-range pointer).
+void prefetch_ahead(const byte* at) {
+    __builtin_prefetch(
+        reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(at) + prefetch_distance));
+}
+
 /// Bits [k, k + 64) of the 128-bit value hi:lo, for 0 < k < 64.
 template <class U> U join(U lo, U hi, unsigned k) {
     return (lo >> k) | (hi << (64U - k));
@@ -113,9 +126,12 @@ public:
     /// Fields that start in [begin, end); with `all_ascii`, whether those bytes are ASCII.
     std::size_t count(std::size_t begin, std::size_t end, bool* all_ascii) {
         std::size_t p = begin;
-        if (p == 0) {
-            p = edge_blocks(p, std::min<std::size_t>(last_, 1)); // reads byte -1
-        }
+        // Up to the first position whose chunk (at p - 1) starts a cache line: whole-line
+        // loads are much faster than split ones when the text comes from memory.
+        const auto misaligned =
+            reinterpret_cast<std::uintptr_t>(s_ + std::max<std::size_t>(p, 1) - 1) % 64;
+        const std::size_t aligned = std::max<std::size_t>(p, 1) + (64 - misaligned) % 64;
+        p = edge_blocks(p, std::min(aligned, last_));
         switch (m_) {
         case 1:
             p = dense_blocks<1>(p);
@@ -161,6 +177,7 @@ private:
         while (p <= stop) {
             sep_bits cur = chunker.separators(s + p - 1);
             for (; p <= stop; p += 64) {
+                prefetch_ahead(s + p);
                 const sep_bits next = chunker.separators(s + p + 63);
                 if ((cur.high | next.high) != 0) {
                     break;
@@ -210,6 +227,7 @@ private:
         std::size_t total = 0;
         std::uint64_t high = 0;
         for (; p <= stop; p += 64) {
+            prefetch_ahead(s + p);
             const needle_bits here = chunker.likely(s + p);
             high |= here.high;
             for (std::uint64_t c = here.found; c != 0; c &= c - 1) {
@@ -319,8 +337,39 @@ __attribute__((noinline)) std::size_t mixed_empty_block(const Chunker& chunker, 
     return total;
 }
 
+/// The empty fields at positions [p, stop), 0 < p, stop <= n, from zero-padded chunks;
+/// returns stop.
+template <class Chunker>
+std::size_t empty_edge_blocks(const Chunker& chunker, const byte* s, std::size_t n, std::size_t p,
+                              std::size_t stop, std::size_t& total) {
+    if (p >= stop) {
+        return p;
+    }
+    auto c = static_cast<std::ptrdiff_t>(p) - 1;
+    chunk_bits cur = chunk_at(chunker, s, n, c);
+    for (; p < stop; p += 64, c += 64) {
+        const chunk_bits next = chunk_at(chunker, s, n, c + 64);
+        const std::uint64_t valid = positions_below(p, stop);
+        const std::uint64_t after = join(cur.sep, next.sep, 1);
+        const std::uint64_t inside_crlf = cur.first & join(cur.last, next.last, 1);
+        const std::uint64_t exact = cur.sep & after & ~inside_crlf & valid;
+        total += static_cast<std::size_t>(__builtin_popcountll(exact));
+        std::uint64_t candidates = (cur.sep | cur.maybe_end) &
+                                   (after | join(cur.maybe_start, next.maybe_start, 1)) &
+                                   ~inside_crlf & ~exact & valid;
+        while (candidates != 0) {
+            const auto bit = static_cast<std::size_t>(__builtin_ctzll(candidates));
+            total += empty_field_at(s, n, p + bit) ? 1U : 0U;
+            candidates &= candidates - 1;
+        }
+        cur = next;
+    }
+    return stop;
+}
+
 /// count_empty_K over 64-position blocks; `chunker` is made for the "needle" \r\n, since
-/// no empty field starts inside one.
+/// no empty field starts inside one. As word_counter's dense loop: no branch but the
+/// loop's while the bytes are ASCII, a block with bytes >= 0x80 around done apart.
 template <class Chunker>
 std::size_t count_empty(const Chunker& chunker, const byte* s, std::size_t n, std::size_t begin,
                         std::size_t end) {
@@ -330,13 +379,18 @@ std::size_t count_empty(const Chunker& chunker, const byte* s, std::size_t n, st
         total += empty_field_at(s, n, 0) ? 1U : 0U;
         p = 1;
     }
-    // Whole blocks whose loads lie in the text (the next block's chunk included); as
-    // word_counter::dense_blocks, a block with bytes >= 0x80 around is done apart.
-    if (p < end && p + 64 <= end && p + 127 <= n) {
-        const std::size_t stop = std::min(end - 64, n - 127); // the last p to take
+    // Positions n and beyond have no byte of their own: at most n - 1 here.
+    const std::size_t last = std::min(end, n);
+    if (p < last) {
+        const auto misaligned = reinterpret_cast<std::uintptr_t>(s + p - 1) % 64;
+        p = empty_edge_blocks(chunker, s, n, p, std::min(last, p + (64 - misaligned) % 64), total);
+    }
+    if (p < last && p + 64 <= last && p + 127 <= n) {
+        const std::size_t stop = std::min(last - 64, n - 127); // the last p to take
         while (p <= stop) {
             sep_bits cur = chunker.separators(s + p - 1);
             for (; p <= stop; p += 64) {
+                prefetch_ahead(s + p);
                 const sep_bits next = chunker.separators(s + p + 63);
                 if ((cur.high | next.high) != 0) {
                     break;
@@ -353,27 +407,8 @@ std::size_t count_empty(const Chunker& chunker, const byte* s, std::size_t n, st
             }
         }
     }
-    if (p < end) {
-        // The last blocks, from zero-padded chunks.
-        auto c = static_cast<std::ptrdiff_t>(p) - 1;
-        chunk_bits cur = chunk_at(chunker, s, n, c);
-        for (; p < end; p += 64, c += 64) {
-            const chunk_bits next = chunk_at(chunker, s, n, c + 64);
-            const std::uint64_t valid = positions_below(p, end);
-            const std::uint64_t after = join(cur.sep, next.sep, 1);
-            const std::uint64_t inside_crlf = cur.first & join(cur.last, next.last, 1);
-            const std::uint64_t exact = cur.sep & after & ~inside_crlf & valid;
-            total += static_cast<std::size_t>(__builtin_popcountll(exact));
-            std::uint64_t candidates = (cur.sep | cur.maybe_end) &
-                                       (after | join(cur.maybe_start, next.maybe_start, 1)) &
-                                       ~inside_crlf & ~exact & valid;
-            while (candidates != 0) {
-                const auto bit = static_cast<std::size_t>(__builtin_ctzll(candidates));
-                total += empty_field_at(s, n, p + bit) ? 1U : 0U;
-                candidates &= candidates - 1;
-            }
-            cur = next;
-        }
+    if (p < last) {
+        p = empty_edge_blocks(chunker, s, n, p, last, total);
     }
     // Position n (an empty field after a final space) has no byte of its own.
     if (end == n && begin < end) {
