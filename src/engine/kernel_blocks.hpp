@@ -188,27 +188,45 @@ private:
                 cur = next;
             }
             if (p <= stop) {
-                total += mixed_block<M>(p);
-                p += 64;
+                p = mixed_blocks<M>(p, stop);
             }
         }
         total_ += total;
         return p;
     }
 
-    // The fields at positions p .. p + 63 (a needle of M <= dense_needle bytes), where
-    // bytes p - 1 .. p + 126 are in the text and some of them are not ASCII.
-    template <std::size_t M> __attribute__((noinline)) std::size_t mixed_block(std::size_t p) {
-        const chunk_bits here = chunker_.classify(s_ + p - 1);
-        const chunk_bits there = chunker_.classify(s_ + p + 63);
-        const std::uint64_t equal = chunker_.template equal<M>(s_ + p);
-        high_ |= join(here.high, there.high, 1);
-        const std::uint64_t after = join(here.sep, there.sep, M + 1);
-        const std::uint64_t exact = equal & here.sep & after;
-        const std::uint64_t maybe = equal & (here.sep | here.maybe_end) &
-                                    (after | join(here.maybe_start, there.maybe_start, M + 1)) &
-                                    ~exact;
-        return static_cast<std::size_t>(__builtin_popcountll(exact)) + verified(p, maybe);
+    // dense_blocks' loop for text that is not ASCII: blocks from p <= stop on, the first
+    // one included, while a byte >= 0x80 is around; the bytes that may end or start a
+    // multi-byte break are classified along. Returns where it stopped.
+    template <std::size_t M>
+    __attribute__((noinline)) std::size_t mixed_blocks(std::size_t p, std::size_t stop) {
+        const Chunker& chunker = chunker_;
+        const byte* const s = s_;
+        std::size_t total = 0;
+        std::uint64_t high = 0;
+        chunk_bits cur = chunker.classify(s + p - 1);
+        for (; p <= stop; p += 64) {
+            prefetch_ahead(s + p);
+            const chunk_bits next = chunker.classify(s + p + 63);
+            if ((cur.high | next.high) == 0) {
+                break; // ASCII again (never for the first block: dense_blocks saw a byte)
+            }
+            high |= join(cur.high, next.high, 1);
+            const std::uint64_t equal = chunker.template equal<M>(s + p);
+            const std::uint64_t after = join(cur.sep, next.sep, M + 1);
+            const std::uint64_t exact = equal & cur.sep & after;
+            total += static_cast<std::size_t>(__builtin_popcountll(exact));
+            const std::uint64_t maybe = equal & (cur.sep | cur.maybe_end) &
+                                        (after | join(cur.maybe_start, next.maybe_start, M + 1)) &
+                                        ~exact;
+            if (maybe != 0) {
+                total += verified(p, maybe);
+            }
+            cur = next;
+        }
+        total_ += total;
+        high_ |= high;
+        return p;
     }
 
     // Whole blocks from p on while their loads lie in the text, for longer needles: a block
@@ -315,26 +333,37 @@ std::size_t count_words(const Chunker& chunker, const byte* s, std::size_t n, co
     return counter.count(begin, end, all_ascii);
 }
 
-/// The empty fields at positions p .. p + 63, where bytes p - 1 .. p + 126 are in the text
-/// and some of them are not ASCII; `chunker` is count_empty's.
+/// count_empty's loop for text that is not ASCII: the empty fields of the blocks from
+/// p <= stop on, the first one included, while a byte >= 0x80 is around (see
+/// word_counter::mixed_blocks); adds them to `total` and returns where it stopped.
 template <class Chunker>
-__attribute__((noinline)) std::size_t mixed_empty_block(const Chunker& chunker, const byte* s,
-                                                        std::size_t n, std::size_t p) {
-    const chunk_bits here = chunker.classify(s + p - 1);
-    const chunk_bits there = chunker.classify(s + p + 63);
-    const std::uint64_t after = join(here.sep, there.sep, 1);
-    const std::uint64_t inside_crlf = here.first & join(here.last, there.last, 1);
-    const std::uint64_t exact = here.sep & after & ~inside_crlf;
-    std::uint64_t candidates = (here.sep | here.maybe_end) &
-                               (after | join(here.maybe_start, there.maybe_start, 1)) &
-                               ~inside_crlf & ~exact;
-    std::size_t total = static_cast<std::size_t>(__builtin_popcountll(exact));
-    while (candidates != 0) {
-        const auto bit = static_cast<std::size_t>(__builtin_ctzll(candidates));
-        total += empty_field_at(s, n, p + bit) ? 1U : 0U;
-        candidates &= candidates - 1;
+__attribute__((noinline)) std::size_t mixed_empty_blocks(const Chunker& chunker, const byte* s,
+                                                         std::size_t n, std::size_t p,
+                                                         std::size_t stop, std::size_t& total) {
+    std::size_t count = 0;
+    chunk_bits cur = chunker.classify(s + p - 1);
+    for (; p <= stop; p += 64) {
+        prefetch_ahead(s + p);
+        const chunk_bits next = chunker.classify(s + p + 63);
+        if ((cur.high | next.high) == 0) {
+            break; // ASCII again (never for the first block: count_empty saw a byte)
+        }
+        const std::uint64_t after = join(cur.sep, next.sep, 1);
+        const std::uint64_t inside_crlf = cur.first & join(cur.last, next.last, 1);
+        const std::uint64_t exact = cur.sep & after & ~inside_crlf;
+        count += static_cast<std::size_t>(__builtin_popcountll(exact));
+        std::uint64_t candidates = (cur.sep | cur.maybe_end) &
+                                   (after | join(cur.maybe_start, next.maybe_start, 1)) &
+                                   ~inside_crlf & ~exact;
+        while (candidates != 0) {
+            const auto bit = static_cast<std::size_t>(__builtin_ctzll(candidates));
+            count += empty_field_at(s, n, p + bit) ? 1U : 0U;
+            candidates &= candidates - 1;
+        }
+        cur = next;
     }
-    return total;
+    total += count;
+    return p;
 }
 
 /// The empty fields at positions [p, stop), 0 < p, stop <= n, from zero-padded chunks;
@@ -402,8 +431,7 @@ std::size_t count_empty(const Chunker& chunker, const byte* s, std::size_t n, st
                 cur = next;
             }
             if (p <= stop) {
-                total += mixed_empty_block(chunker, s, n, p);
-                p += 64;
+                p = mixed_empty_blocks(chunker, s, n, p, stop, total);
             }
         }
     }
