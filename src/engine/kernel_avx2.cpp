@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <iterator>
 #endif
 
 #ifdef GILSAFE_HAVE_AVX2_KERNEL
@@ -40,7 +39,7 @@ public:
           maybe_low_(table(0, 0, 0x0c, 0, 0, 0x01, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0, 0)),
           maybe_high_(table(0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0, 0x02, 0, 0x04, 0, 0x08, 0)),
           nibble_(_mm256_set1_epi8(0x0f)) {
-        for (std::size_t j = 0; j < std::size(head_); ++j) {
+        for (std::size_t j = 0; j < head_count; ++j) {
             head_[j] = _mm256_set1_epi8(static_cast<char>(needle[std::min(j, m - 1)]));
         }
         if (m <= 64) {
@@ -75,6 +74,14 @@ public:
             }
         }
         return bits;
+    }
+
+    blocks::chunk_bits classify_part(const byte* from, unsigned skip, unsigned count) const {
+        byte buffer[64] = {}; // AVX2 code aligns it to 32 bytes at most: sanitizers agree
+        if (count != 0) {
+            std::memcpy(buffer + skip, from, count);
+        }
+        return classify(buffer);
     }
 
     blocks::sep_bits separators(const byte* at) const {
@@ -152,16 +159,19 @@ private:
     }
 
     std::size_t m_;
-    __m256i head_[4];          // the needle's first bytes (its last one repeated)
-    std::uint64_t length_ = 0; // the needle's bytes, for needles up to 64 bytes
-    __m256i padded_[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
-    __m256i first_;
-    __m256i last_;
-    __m256i sep_low_;
-    __m256i sep_high_;
-    __m256i maybe_low_;
-    __m256i maybe_high_;
-    __m256i nibble_;
+    // Unaligned vector types: a sanitizer's stack frames need not honour the 32-byte
+    // alignment of __m256i members (ASan's fake stacks crashed on it).
+    static constexpr std::size_t head_count = 4;
+    __m256i_u head_[head_count]; // the needle's first bytes (its last one repeated)
+    std::uint64_t length_ = 0;   // the needle's bytes, for needles up to 64 bytes
+    __m256i_u padded_[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+    __m256i_u first_;
+    __m256i_u last_;
+    __m256i_u sep_low_;
+    __m256i_u sep_high_;
+    __m256i_u maybe_low_;
+    __m256i_u maybe_high_;
+    __m256i_u nibble_;
 };
 
 } // namespace

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <iterator>
 #endif
 
 #ifdef GILSAFE_HAVE_AVX512_KERNEL
@@ -44,7 +43,7 @@ public:
           maybe_low_(table(0, 0, 0x0c, 0, 0, 0x01, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0, 0)),
           maybe_high_(table(0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0, 0x02, 0, 0x04, 0, 0x08, 0)),
           nibble_(_mm512_set1_epi8(0x0f)) {
-        for (std::size_t j = 0; j < std::size(head_); ++j) {
+        for (std::size_t j = 0; j < head_count; ++j) {
             head_[j] = _mm512_set1_epi8(static_cast<char>(needle[std::min(j, m - 1)]));
         }
         if (m <= 64) {
@@ -53,8 +52,9 @@ public:
         }
     }
 
-    blocks::chunk_bits classify(const byte* at) const {
-        const __m512i v = _mm512_loadu_si512(at);
+    blocks::chunk_bits classify(const byte* at) const { return classify(_mm512_loadu_si512(at)); }
+
+    blocks::chunk_bits classify(__m512i v) const {
         blocks::chunk_bits bits;
         bits.first = _mm512_cmpeq_epi8_mask(v, first_);
         bits.last = _mm512_cmpeq_epi8_mask(v, last_);
@@ -68,6 +68,14 @@ public:
             bits.maybe_start = _mm512_test_epi8_mask(maybe, _mm512_set1_epi8(0x0c));
         }
         return bits;
+    }
+
+    // A masked load, which reads none of the bytes it leaves out: no stack buffer, whose
+    // 64-byte alignment a sanitizer's stack frames would not honour (GCC assumes it).
+    blocks::chunk_bits classify_part(const byte* from, unsigned skip, unsigned count) const {
+        const __mmask64 take = count == 0 ? 0 : (~__mmask64{0} >> (64 - count)) << skip;
+        const auto base = reinterpret_cast<std::uintptr_t>(from) - skip; // may precede the text
+        return classify(_mm512_maskz_loadu_epi8(take, reinterpret_cast<const void*>(base)));
     }
 
     blocks::sep_bits separators(const byte* at) const {
@@ -112,26 +120,28 @@ private:
     static __m512i table(char b0, char b1, char b2, char b3, char b4, char b5, char b6, char b7,
                          char b8, char b9, char b10, char b11, char b12, char b13, char b14,
                          char b15) {
-        const char lane[16] = {b0, b1, b2,  b3,  b4,  b5,  b6,  b7,
-                               b8, b9, b10, b11, b12, b13, b14, b15};
-        char all[64];
-        for (std::size_t i = 0; i < 64; ++i) {
-            all[i] = lane[i % 16]; // vpshufb looks up within each 16-byte lane
-        }
-        return _mm512_loadu_si512(all);
+        // vpshufb looks up within each 16-byte lane: the same table in all four. (No stack
+        // array: see classify_part.)
+        const __m512i lane = _mm512_zextsi128_si512(
+            _mm_setr_epi8(b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15));
+        return _mm512_maskz_shuffle_i32x4(0xffff, lane, lane,
+                                          0); // maskz: GCC warns on the plain one
     }
 
     std::size_t m_;
-    __m512i head_[4];      // the needle's first bytes (its last one repeated)
-    __mmask64 length_ = 0; // the needle's bytes, for needles up to 64 bytes
-    __m512i padded_ = _mm512_setzero_si512();
-    __m512i first_;
-    __m512i last_;
-    __m512i sep_low_;
-    __m512i sep_high_;
-    __m512i maybe_low_;
-    __m512i maybe_high_;
-    __m512i nibble_;
+    // Unaligned vector types: a sanitizer's stack frames need not honour the 64-byte
+    // alignment of __m512i members (ASan's fake stacks crashed on it).
+    static constexpr std::size_t head_count = 4;
+    __m512i_u head_[head_count]; // the needle's first bytes (its last one repeated)
+    __mmask64 length_ = 0;       // the needle's bytes, for needles up to 64 bytes
+    __m512i_u padded_ = _mm512_setzero_si512();
+    __m512i_u first_;
+    __m512i_u last_;
+    __m512i_u sep_low_;
+    __m512i_u sep_high_;
+    __m512i_u maybe_low_;
+    __m512i_u maybe_high_;
+    __m512i_u nibble_;
 };
 
 } // namespace

@@ -27,6 +27,9 @@
 //
 // A Chunker, made with the needle (m >= 1 bytes), has
 //   chunk_bits classify(const byte* at):  every mask of at[0, 64);
+//   chunk_bits classify_part(const byte* from, unsigned skip, unsigned count): every mask
+//                                         of 64 bytes: `skip` zeros, from[0, count), zeros
+//                                         (no stack buffer in this code: see the chunkers);
 //   sep_bits separators(const byte* at):  sep and high of at[0, 64);
 //   std::uint64_t equal<M>(const byte* at): bit i when at[i, i + M) is the needle's start
 //                                         (M <= dense_needle);
@@ -90,18 +93,14 @@ chunk_bits chunk_at(const Chunker& chunker, const byte* s, std::size_t n, std::p
     if (c >= 0 && static_cast<std::size_t>(c) + 64 <= n) {
         return chunker.classify(s + c);
     }
-    alignas(64) byte buffer[64] = {};
     const auto size = static_cast<std::ptrdiff_t>(n);
     const std::ptrdiff_t lo = std::max<std::ptrdiff_t>(c, 0);
-    const std::ptrdiff_t hi = std::min<std::ptrdiff_t>(c + 64, size);
-    std::uint64_t inside = 0;
-    if (lo < hi) {
-        std::memcpy(buffer + (lo - c), s + lo, static_cast<std::size_t>(hi - lo));
-        const auto width = static_cast<unsigned>(hi - lo);
-        inside = (width == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width) - 1)
-                 << static_cast<unsigned>(lo - c);
-    }
-    chunk_bits bits = chunker.classify(buffer);
+    const std::ptrdiff_t hi = std::max(lo, std::min<std::ptrdiff_t>(c + 64, size));
+    const auto skip = static_cast<unsigned>(lo - c);
+    const auto count = static_cast<unsigned>(hi - lo);
+    const std::uint64_t inside = (count == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << count) - 1)
+                                 << skip;
+    chunk_bits bits = chunker.classify_part(s + lo, skip, count);
     bits.first &= inside; // a needle byte 0x00 must not match the padding
     bits.last &= inside;
     if (c < 0) {
