@@ -62,7 +62,9 @@ checked_count count_sequential_checked(std::string_view text, std::string_view n
 checked_count count_parallel_checked(std::string_view text, std::string_view needle,
                                      const parallel_options& options = {});
 
-/// Name of the kernel the counts use on this CPU ("avx2" or "scalar").
+/// Name of the kernel the counts use: "avx512", "avx2", "sse2" ("neon" on ARM) or "scalar".
+/// The CPU's fastest, unless the environment variable GILSAFE_KERNEL (read once) names
+/// another one it runs ("auto", an unknown name or a kernel the CPU lacks: the fastest).
 const char* kernel_name();
 
 } // namespace gilsafe

@@ -9,7 +9,8 @@ from typing import Callable, Optional, Tuple, Union
 _Text = Union[str, ReadableBuffer]
 
 kernel: str
-"""The counting kernel this CPU runs: ``"avx2"`` or ``"scalar"``."""
+"""The counting kernel in use: ``"avx512"``, ``"avx2"``, ``"sse2"`` (``"neon"`` on ARM) or
+``"scalar"``; the CPU's fastest unless the GILSAFE_KERNEL environment variable names another."""
 
 class FileChangedError(OSError):
     """The file changed while search_file read it (it shrank under its memory map, or its

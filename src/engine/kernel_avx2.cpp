@@ -7,144 +7,223 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
+#endif
+
+#ifdef GILSAFE_HAVE_AVX2_KERNEL
+
+// Everything defined from here on, the shared block templates included, is compiled for
+// AVX2; the headers above stay portable (see kernel_blocks.hpp).
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,bmi,bmi2,popcnt"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2,bmi,bmi2,popcnt")
+#endif
+
+#include "kernel_blocks.hpp"
+
+namespace gilsafe::detail {
+namespace {
+
+// The AVX-512 kernel's classification (see kernel_avx512.cpp), 32 bytes at a time; a
+// byte's class is nonzero when it is in the set, and the comparison with zero makes
+// that a mask.
+class avx2_chunker {
+public:
+    avx2_chunker(const byte* needle, std::size_t m)
+        : m_(m), first_(_mm256_set1_epi8(static_cast<char>(needle[0]))),
+          last_(_mm256_set1_epi8(static_cast<char>(needle[m - 1]))),
+          sep_low_(table(0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x01, 0x03, 0x03, 0x02, 0)),
+          sep_high_(table(0x01, 0x02, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
+          maybe_low_(table(0, 0, 0x0c, 0, 0, 0x01, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0, 0)),
+          maybe_high_(table(0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0, 0x02, 0, 0x04, 0, 0x08, 0)),
+          nibble_(_mm256_set1_epi8(0x0f)) {
+        for (std::size_t j = 0; j < head_count; ++j) {
+            head_[j] = _mm256_set1_epi8(static_cast<char>(needle[std::min(j, m - 1)]));
+        }
+        if (m <= 64) {
+            byte padded[64] = {};
+            std::memcpy(padded, needle, m);
+            padded_[0] = load(padded);
+            padded_[1] = load(padded + 32);
+            length_ = m == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << m) - 1;
+        }
+    }
+
+    blocks::chunk_bits classify(const byte* at) const {
+        blocks::chunk_bits bits;
+        for (unsigned half = 0; half < 2; ++half) {
+            const __m256i v = load(at + 32 * half);
+            const unsigned shift = 32 * half;
+            bits.first |= mask(_mm256_cmpeq_epi8(v, first_)) << shift;
+            bits.last |= mask(_mm256_cmpeq_epi8(v, last_)) << shift;
+            bits.sep |= separators(v) << shift;
+            bits.high |= mask(v) << shift;
+        }
+        if (bits.high != 0) {
+            for (unsigned half = 0; half < 2; ++half) {
+                const __m256i v = load(at + 32 * half);
+                const __m256i maybe =
+                    _mm256_and_si256(_mm256_shuffle_epi8(maybe_low_, _mm256_and_si256(v, nibble_)),
+                                     _mm256_shuffle_epi8(maybe_high_, high_nibble(v)));
+                const unsigned shift = 32 * half;
+                bits.maybe_end |= nonzero(_mm256_and_si256(maybe, _mm256_set1_epi8(0x03))) << shift;
+                bits.maybe_start |= nonzero(_mm256_and_si256(maybe, _mm256_set1_epi8(0x0c)))
+                                    << shift;
+            }
+        }
+        return bits;
+    }
+
+    blocks::chunk_bits classify_part(const byte* from, unsigned skip, unsigned count) const {
+        byte buffer[64] = {}; // AVX2 code aligns it to 32 bytes at most: sanitizers agree
+        if (count != 0) {
+            std::memcpy(buffer + skip, from, count);
+        }
+        return classify(buffer);
+    }
+
+    blocks::sep_bits separators(const byte* at) const {
+        const __m256i lo = load(at);
+        const __m256i hi = load(at + 32);
+        return {separators(lo) | separators(hi) << 32, mask(lo) | mask(hi) << 32};
+    }
+
+    // Bit i when at[i .. i + M) are the needle's first M <= 4 bytes.
+    template <std::size_t M> std::uint64_t equal(const byte* at) const {
+        std::uint64_t out = 0;
+        for (unsigned half = 0; half < 2; ++half) {
+            const byte* h = at + 32 * half;
+            __m256i found = _mm256_cmpeq_epi8(load(h), head_[0]);
+            for (std::size_t j = 1; j < M; ++j) {
+                found = _mm256_and_si256(found, _mm256_cmpeq_epi8(load(h + j), head_[j]));
+            }
+            out |= mask(found) << (32 * half);
+        }
+        return out;
+    }
+
+    // at[0, m) is the needle (m <= 64; reads at[0, 64)).
+    bool equal_at(const byte* at) const {
+        const std::uint64_t same = mask(_mm256_cmpeq_epi8(load(at), padded_[0])) |
+                                   mask(_mm256_cmpeq_epi8(load(at + 32), padded_[1])) << 32;
+        return (same & length_) == length_;
+    }
+
+    // Bit i when the needle's first, second and last bytes are at at + i (m >= 3), and
+    // which bytes of at[0, 64) are not ASCII.
+    blocks::needle_bits likely(const byte* at) const {
+        blocks::needle_bits bits;
+        for (unsigned half = 0; half < 2; ++half) {
+            const byte* h = at + 32 * half;
+            const __m256i v = load(h);
+            const __m256i found =
+                _mm256_and_si256(_mm256_and_si256(_mm256_cmpeq_epi8(v, head_[0]),
+                                                  _mm256_cmpeq_epi8(load(h + 1), head_[1])),
+                                 _mm256_cmpeq_epi8(load(h + m_ - 1), last_));
+            bits.found |= mask(found) << (32 * half);
+            bits.high |= mask(v) << (32 * half);
+        }
+        return bits;
+    }
+
+private:
+    static __m256i load(const byte* at) {
+        return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
+    }
+
+    static std::uint64_t mask(__m256i v) {
+        return static_cast<std::uint32_t>(_mm256_movemask_epi8(v));
+    }
+
+    // Bytes whose class is not zero (classes are below 0x80, so a signed compare does).
+    static std::uint64_t nonzero(__m256i v) {
+        return mask(_mm256_cmpgt_epi8(v, _mm256_setzero_si256()));
+    }
+
+    __m256i high_nibble(__m256i v) const {
+        return _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble_);
+    }
+
+    std::uint64_t separators(__m256i v) const {
+        return nonzero(_mm256_and_si256(_mm256_shuffle_epi8(sep_low_, v),
+                                        _mm256_shuffle_epi8(sep_high_, high_nibble(v))));
+    }
+
+    static __m256i table(char b0, char b1, char b2, char b3, char b4, char b5, char b6, char b7,
+                         char b8, char b9, char b10, char b11, char b12, char b13, char b14,
+                         char b15) {
+        return _mm256_broadcastsi128_si256(
+            _mm_setr_epi8(b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15));
+    }
+
+    std::size_t m_;
+    // Unaligned vector types: a sanitizer's stack frames need not honour the 32-byte
+    // alignment of __m256i members (ASan's fake stacks crashed on it).
+    static constexpr std::size_t head_count = 4;
+    __m256i_u head_[head_count]; // the needle's first bytes (its last one repeated)
+    std::uint64_t length_ = 0;   // the needle's bytes, for needles up to 64 bytes
+    __m256i_u padded_[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+    __m256i_u first_;
+    __m256i_u last_;
+    __m256i_u sep_low_;
+    __m256i_u sep_high_;
+    __m256i_u maybe_low_;
+    __m256i_u maybe_high_;
+    __m256i_u nibble_;
+};
+
+} // namespace
+
+std::size_t count_words_avx2(const byte* s, std::size_t n, const byte* needle, std::size_t m,
+                             std::size_t begin, std::size_t end, bool* all_ascii) {
+    const avx2_chunker chunker(needle, m);
+    return blocks::count_words(chunker, s, n, needle, m, begin, end, all_ascii);
+}
+
+constexpr byte crlf[] = {'\r', '\n'};
+
+std::size_t count_empty_avx2(const byte* s, std::size_t n, std::size_t begin, std::size_t end) {
+    const avx2_chunker chunker(crlf, 2); // see blocks::count_empty
+    return blocks::count_empty(chunker, s, n, begin, end);
+}
+
+} // namespace gilsafe::detail
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
 #endif
 
 namespace gilsafe::detail {
 
-#ifdef GILSAFE_HAVE_AVX2_KERNEL
-
-namespace {
-
-// Bytes next to a field, classified by nibbles: a byte has class bit b when
-// low_table[lo] & high_table[hi] has it.
-//   bit 0: 0x0a-0x0d   bit 1: 0x1c-0x1e   bit 2: 0x20        (ASCII separators: exact)
-//   bit 3: 0x85        bit 4: 0xa8-0xa9                      (last byte of U+0085/2028/2029)
-//   bit 5: 0xc2        bit 6: 0xe2                           (first byte of U+0085/2028/2029)
-// A byte before a field must end a separator (bits 0-4), a byte after it must start one
-// (bits 0-2, 5-6). Bits 3-6 also occur inside other characters, so a candidate next to
-// one is checked in full by word_at.
-struct avx2_classifier {
-    __m256i low_table;
-    __m256i high_table;
-    __m256i low_nibble;
-    __m256i ascii_bits;
-    __m256i before_bits;
-    __m256i after_bits;
-
-    __attribute__((target("avx2"))) avx2_classifier() {
-        const __m128i low = _mm_setr_epi8(0x04, 0, 0x60, 0, 0, 0x08, 0, 0, 0x10, 0x10, 0x01, 0x01,
-                                          0x03, 0x03, 0x02, 0);
-        const __m128i high =
-            _mm_setr_epi8(0x01, 0x02, 0x04, 0, 0, 0, 0, 0, 0x08, 0, 0x10, 0, 0x20, 0, 0x40, 0);
-        low_table = _mm256_broadcastsi128_si256(low);
-        high_table = _mm256_broadcastsi128_si256(high);
-        low_nibble = _mm256_set1_epi8(0x0f);
-        ascii_bits = _mm256_set1_epi8(0x07);
-        before_bits = _mm256_set1_epi8(0x1f);
-        after_bits = _mm256_set1_epi8(0x67);
-    }
-
-    __attribute__((target("avx2"))) __m256i classify(__m256i v) const {
-        const __m256i lo = _mm256_and_si256(v, low_nibble);
-        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low_nibble);
-        return _mm256_and_si256(_mm256_shuffle_epi8(low_table, lo),
-                                _mm256_shuffle_epi8(high_table, hi));
-    }
-};
-
-__attribute__((target("avx2"))) std::uint32_t nonzero_mask(__m256i v) {
-    return ~static_cast<std::uint32_t>(
-        _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_setzero_si256())));
-}
-
-} // namespace
-
-__attribute__((target("avx2,bmi,popcnt"))) std::size_t
-count_words_avx2(const byte* s, std::size_t n, const byte* needle, std::size_t m, std::size_t begin,
-                 std::size_t end, bool* all_ascii) {
-    constexpr std::size_t width = 32;
-    std::size_t total = 0;
-    std::size_t p = begin;
-    if (p == 0 && p < end) {
-        total += word_at(s, n, needle, m, 0) ? 1U : 0U;
-        p = 1;
-    }
-    // The bytes the vector loop loads anyway, OR-ed together: their top bits say for free
-    // whether [begin, end) is plain ASCII (then it is valid UTF-8 with no further check).
-    __m256i seen = _mm256_setzero_si256();
-    // A block tests positions p..p+31 and reads bytes p-1 .. p+m+31.
-    if (n >= m + width) {
-        const avx2_classifier cls;
-        const __m256i first = _mm256_set1_epi8(static_cast<char>(needle[0]));
-        const __m256i last = _mm256_set1_epi8(static_cast<char>(needle[m - 1]));
-        for (; p + width <= end && p + m + width <= n; p += width) {
-            const auto* at = s + p;
-            const __m256i v_first = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
-            const __m256i v_last = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at + m - 1));
-            seen = _mm256_or_si256(seen, v_first);
-            const __m256i eq = _mm256_and_si256(_mm256_cmpeq_epi8(v_first, first),
-                                                _mm256_cmpeq_epi8(v_last, last));
-            auto candidates = static_cast<std::uint32_t>(_mm256_movemask_epi8(eq));
-            if (candidates == 0) {
-                continue;
-            }
-            const __m256i c_prev =
-                cls.classify(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(at - 1)));
-            const __m256i c_next =
-                cls.classify(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(at + m)));
-            candidates &= nonzero_mask(_mm256_and_si256(c_prev, cls.before_bits)) &
-                          nonzero_mask(_mm256_and_si256(c_next, cls.after_bits));
-            if (m <= 2) {
-                // First and last byte cover the whole needle: ASCII neighbours are exact.
-                const std::uint32_t exact = candidates &
-                                            nonzero_mask(_mm256_and_si256(c_prev, cls.ascii_bits)) &
-                                            nonzero_mask(_mm256_and_si256(c_next, cls.ascii_bits));
-                total += static_cast<std::size_t>(_mm_popcnt_u32(exact));
-                candidates &= ~exact;
-            }
-            while (candidates != 0) {
-                const auto bit = static_cast<std::size_t>(__builtin_ctz(candidates));
-                total += word_at(s, n, needle, m, p + bit) ? 1U : 0U;
-                candidates &= candidates - 1;
-            }
-        }
-    }
-    if (all_ascii != nullptr) {
-        bool ascii = _mm256_movemask_epi8(seen) == 0;
-        for (std::size_t i = begin; ascii && i < std::min(end, begin + 1); ++i) {
-            ascii = s[i] < 0x80; // position 0, tested before the loop
-        }
-        for (std::size_t i = p; ascii && i < end; ++i) {
-            ascii = s[i] < 0x80; // the tail the loop did not load
-        }
-        *all_ascii = ascii;
-    }
-    if (p < end) {
-        total += count_words_scalar(s, n, needle, m, p, end);
-    }
-    return total;
-}
-
 bool avx2_supported() {
     static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
-                            __builtin_cpu_supports("popcnt");
+                            __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
     return has;
 }
 
+} // namespace gilsafe::detail
+
 #else
+
+namespace gilsafe::detail {
 
 std::size_t count_words_avx2(const byte* s, std::size_t n, const byte* needle, std::size_t m,
                              std::size_t begin, std::size_t end, bool* all_ascii) {
-    if (all_ascii != nullptr) {
-        *all_ascii = false;
-    }
-    return count_words_scalar(s, n, needle, m, begin, end);
+    return count_words_scalar(s, n, needle, m, begin, end, all_ascii);
+}
+
+std::size_t count_empty_avx2(const byte* s, std::size_t n, std::size_t begin, std::size_t end) {
+    return count_empty_scalar(s, n, begin, end);
 }
 
 bool avx2_supported() {
     return false;
 }
 
-#endif // GILSAFE_HAVE_AVX2_KERNEL
-
 } // namespace gilsafe::detail
+
+#endif // GILSAFE_HAVE_AVX2_KERNEL

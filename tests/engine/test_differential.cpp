@@ -1,5 +1,6 @@
 // tests/engine/test_differential.cpp: every variant against the Python reference, on random text
 #include "corpus.hpp"
+#include "each_kernel.hpp"
 #include "engine/checked.hpp"
 #include "engine/utf8.hpp"
 #include "wordcount_job.hpp"
@@ -418,6 +419,65 @@ TEST(Differential, GeneratedCorporaAreValidAndCheckedCountsAgree) {
             }
         }
     }
+}
+
+// Every kernel this CPU runs against the reference, on texts long enough for their
+// 64-position block loops: words and every kind of break straddling each offset around
+// the block edges, multi-byte characters whose bytes look like breaks' bytes, and runs of
+// non-ASCII text (the kernels' mixed blocks).
+TEST(Differential, EveryKernelAgreesWithThePythonReferenceAtBlockEdges) {
+    const std::vector<std::string> breaks = {" ",      "\n",     "\r\n",   "\r",     "\v",
+                                             "\f",     "\x1c",   "\x1d",   "\x1e",   "\u0085",
+                                             "\u2028", "\u2029", "\u0145", "\u2128", "\u00a0"};
+    const std::vector<std::string> words = {
+        "is", "a", "the", "\u00e9t\u00e9", "better", "\u4e2d\u6587", "\U0001F600"};
+    std::mt19937_64 rng(6464);
+    std::size_t nonzero = 0;
+    for (int round = 0; round < 300; ++round) {
+        // A filler that puts the first word at offset 0..127, then words and breaks: only
+        // ASCII ones every other round (the kernels' branch-free blocks), ending in a word
+        // every third round.
+        const bool ascii = round % 2 == 0;
+        std::string text(static_cast<std::size_t>(round % 128), round % 3 == 0 ? 'x' : ' ');
+        while (text.size() < 200 + static_cast<std::size_t>(round)) {
+            text += words[rng() % (ascii ? 3 : words.size())];
+            text += breaks[rng() % (ascii ? 9 : breaks.size())];
+            if (rng() % 5 == 0) {
+                text += std::string(rng() % 70, rng() % 2 == 0 ? 'y' : ' ');
+            }
+        }
+        if (round % 3 == 0) {
+            text += words[rng() % 3];
+        }
+        std::vector<std::string> needles = {
+            "", "is", "a", "the", "better", "\u00e9t\u00e9", "\u4e2d\u6587"};
+        const std::size_t from = rng() % text.size();
+        needles.push_back(text.substr(from, 1 + rng() % 9));
+        for (const std::string& needle : needles) {
+            std::size_t expected = 0;
+            try {
+                expected = search_py(text, needle);
+            } catch (py::error_already_set&) {
+                continue; // a needle cut inside a character is not a str
+            }
+            nonzero += expected != 0 ? 1U : 0U;
+            const py::gil_scoped_release no_gil;
+            gilsafe_test::for_each_kernel([&](gilsafe::detail::kernel k) {
+                gilsafe::parallel_options tiny;
+                tiny.grain = 1 + rng() % 100;
+                tiny.min_parallel_size = 1;
+                ASSERT_EQ(gilsafe::count_sequential(text, needle), expected)
+                    << gilsafe::detail::name_of(k) << " " << testing::PrintToString(text) << " / "
+                    << testing::PrintToString(needle);
+                ASSERT_EQ(gilsafe::count_parallel(text, needle, tiny), expected)
+                    << gilsafe::detail::name_of(k) << " " << testing::PrintToString(text) << " / "
+                    << testing::PrintToString(needle);
+                ASSERT_EQ(gilsafe::count_sequential_checked(text, needle).count, expected)
+                    << gilsafe::detail::name_of(k);
+            });
+        }
+    }
+    EXPECT_GT(nonzero, 1000U);
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 // tests/engine/test_word_count.cpp: the engine's semantics, kernel block edges and parallel cuts
 // (no Python)
 #include "corpus.hpp"
+#include "each_kernel.hpp"
 #include "engine/kernels.hpp"
 #include "engine/utf8.hpp"
 #include "naive.hpp"
@@ -13,7 +14,7 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <atomic>
-
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -274,6 +275,211 @@ TEST(WordCount, ParallelCountCalledFromATaskNeverRunsOuterTasksWhileWaiting) {
             tbb::simple_partitioner());
     });
     EXPECT_EQ(reentries.load(), 0);
+}
+
+// --- every kernel (scalar, vector, AVX2, AVX-512: those this CPU runs) -----------------
+
+using gilsafe::detail::kernel;
+using gilsafe_test::for_each_kernel;
+
+std::string kernel_trace(kernel k) {
+    return std::string("kernel ") + gilsafe::detail::name_of(k);
+}
+
+TEST(Kernels, EveryKernelThisCpuRunsCanBeChosen) {
+    const std::vector<kernel> kernels = gilsafe::detail::supported_kernels();
+    ASSERT_FALSE(kernels.empty());
+    EXPECT_EQ(kernels.front(), kernel::scalar);
+    EXPECT_EQ(kernels.back(), gilsafe::detail::best_kernel());
+    for_each_kernel([](kernel k) {
+        EXPECT_EQ(gilsafe::detail::active_kernel(), k);
+        EXPECT_STREQ(gilsafe::kernel_name(), gilsafe::detail::name_of(k));
+        kernel named = kernel::scalar;
+        EXPECT_TRUE(gilsafe::detail::kernel_named(gilsafe::kernel_name(), named));
+        EXPECT_EQ(named, k);
+    });
+    for (const kernel k : {kernel::scalar, kernel::vector, kernel::avx2, kernel::avx512}) {
+        // A kernel this CPU lacks is replaced by the fastest it has.
+        const gilsafe_test::kernel_scope scope(k);
+        EXPECT_EQ(gilsafe::detail::active_kernel(),
+                  gilsafe::detail::kernel_supported(k) ? k : gilsafe::detail::best_kernel());
+    }
+}
+
+TEST(Kernels, TheEnvironmentVariablePicksTheKernelOrFallsBackToTheBest) {
+    const kernel best = gilsafe::detail::best_kernel();
+    EXPECT_EQ(gilsafe::detail::kernel_for_setting(nullptr), best);
+    EXPECT_EQ(gilsafe::detail::kernel_for_setting("auto"), best);
+    EXPECT_EQ(gilsafe::detail::kernel_for_setting("no-such-kernel"), best);
+    EXPECT_EQ(gilsafe::detail::kernel_for_setting(""), best);
+    EXPECT_EQ(gilsafe::detail::kernel_for_setting("scalar"), kernel::scalar);
+    EXPECT_EQ(gilsafe::detail::kernel_for_setting("vector"),
+              gilsafe::detail::kernel_supported(kernel::vector) ? kernel::vector : best);
+    for (const kernel k : {kernel::avx2, kernel::avx512}) {
+        EXPECT_EQ(gilsafe::detail::kernel_for_setting(gilsafe::detail::name_of(k)),
+                  gilsafe::detail::kernel_supported(k) ? k : best);
+    }
+    // ctest runs this binary once per kernel with GILSAFE_KERNEL set (tests/CMakeLists.txt).
+    EXPECT_EQ(gilsafe::detail::default_kernel(),
+              gilsafe::detail::kernel_for_setting(std::getenv("GILSAFE_KERNEL")));
+}
+
+// Words and separators straddling every offset of two 64-byte blocks: the needle starts
+// at 1 + sep + offset, so it and its separators cross each edge of the first blocks; the
+// text is long enough for the kernels' whole-block loops, and for every cut of some
+// texts, the two parts add up.
+TEST(Kernels, WordsStraddlingEvery64ByteBlockEdgeAreCounted) {
+    const std::vector<std::string> separators = {" ",      "\n",     "\r\n",   "\r",  "\v",
+                                                 "\u0085", "\u2028", "\u2029", "\x1c"};
+    std::vector<std::string> needles = {
+        "", "a", "is", "the", "four", "seven", "\u00e9t\u00e9", "word-of-length-20xx"};
+    for (const std::size_t length : {62U, 63U, 64U, 65U, 100U}) {
+        needles.push_back(std::string(length - 1, 'w') + "z");
+    }
+    for_each_kernel([&](kernel k) {
+        SCOPED_TRACE(kernel_trace(k));
+        for (const auto& needle : needles) {
+            for (const auto& sep : separators) {
+                for (std::size_t offset = 0; offset < 128; ++offset) {
+                    std::string text = "x" + std::string(offset, 'y') + sep + needle + sep;
+                    text += needle + needle + sep + std::string(130, 'q') + sep + needle;
+                    text += sep + "x" + needle + sep + needle;
+                    const std::size_t expected = count_naive(text, needle);
+                    if (!needle.empty()) {
+                        ASSERT_EQ(expected, 3U) << testing::PrintToString(text);
+                    }
+                    ASSERT_EQ(count_sequential(text, needle), expected)
+                        << testing::PrintToString(needle) << " offset " << offset << " sep "
+                        << testing::PrintToString(sep);
+                    if (offset % 16 != 15 && offset > 2) {
+                        continue; // every cut of a sample of the texts
+                    }
+                    for (std::size_t cut = 0; cut <= text.size(); ++cut) {
+                        ASSERT_EQ(count_range(text, needle, 0, cut) +
+                                      count_range(text, needle, cut, text.size()),
+                                  expected)
+                            << testing::PrintToString(needle) << " offset " << offset << " cut "
+                            << cut;
+                    }
+                }
+            }
+        }
+    });
+}
+
+// What a TBB range sees: [begin, end) anywhere. All three parts of every two cuts add up
+// to the whole, for each kernel, over text with every kind of break and non-ASCII bytes.
+TEST(Kernels, EveryCutOfARangeAddsUpToTheWhole) {
+    const std::vector<std::string> alphabet = {
+        " ", " ",  "\n",  "\r\n",   "\r",     "\u0085", "\u2028", "\u2029", "\x1e", "a",
+        "b", "is", "abc", "\u00e9", "\u0145", "\u2085", "\u2128", "\u00a0", "\t"};
+    std::mt19937_64 rng(64);
+    for (int round = 0; round < 6; ++round) {
+        std::string text;
+        while (text.size() < 170) {
+            text += alphabet[rng() % alphabet.size()];
+        }
+        for (const std::string needle : {"", "a", "is", "abc", "a a", "\u00e9", "abcabc"}) {
+            const std::size_t expected = count_naive(text, needle);
+            for_each_kernel([&](kernel k) {
+                ASSERT_EQ(count_sequential(text, needle), expected) << kernel_trace(k);
+                for (std::size_t b = 0; b <= text.size(); ++b) {
+                    for (std::size_t e = b; e <= text.size(); ++e) {
+                        ASSERT_EQ(count_range(text, needle, 0, b) +
+                                      count_range(text, needle, b, e) +
+                                      count_range(text, needle, e, text.size()),
+                                  expected)
+                            << kernel_trace(k) << " " << testing::PrintToString(text) << " / "
+                            << testing::PrintToString(needle) << " cuts " << b << ", " << e;
+                    }
+                }
+            });
+        }
+    }
+}
+
+// Long random texts (so the whole-block loops run, on ASCII and mixed blocks alike), with
+// needles taken from the text itself so that they match; the SIMD kernels also report
+// exactly whether a range is ASCII (the scalar one says "not known").
+TEST(Kernels, AgreeWithTheNaiveSplitterOnLongRandomText) {
+    const std::vector<std::string> alphabet = {" ",
+                                               " ",
+                                               " ",
+                                               "\n",
+                                               "\r",
+                                               "\r\n",
+                                               "\v",
+                                               "\f",
+                                               "\x1c",
+                                               "\x1d",
+                                               "\x1e",
+                                               "\u0085",
+                                               "\u2028",
+                                               "\u2029",
+                                               "a",
+                                               "b",
+                                               "is",
+                                               "the",
+                                               "ab",
+                                               "\u00e9",
+                                               "\u0145",
+                                               "\u1028",
+                                               "\u2085",
+                                               "\u2128",
+                                               "\t",
+                                               "\u00a0",
+                                               "\u4e2d",
+                                               "\U0001F600",
+                                               std::string(1, '\0'),
+                                               "\xc2",
+                                               "\xe2\x80"};
+    std::mt19937_64 rng(20251111);
+    std::size_t nonzero = 0;
+    for (int round = 0; round < 1500; ++round) {
+        std::string text;
+        const std::size_t pieces = rng() % 400;
+        const bool ascii_only = round % 4 == 0;
+        for (std::size_t i = 0; i < pieces; ++i) {
+            const std::string& piece = alphabet[rng() % (ascii_only ? 19 : alphabet.size())];
+            if (!ascii_only || static_cast<unsigned char>(piece[0]) < 0x80) {
+                text += piece;
+            }
+        }
+        std::vector<std::string> needles = {"", "a", "is", "the", "ab", "\u00e9", "abab"};
+        for (int i = 0; i < 4 && !text.empty(); ++i) {
+            const std::size_t from = rng() % text.size();
+            needles.push_back(text.substr(from, 1 + rng() % 12)); // may hold a separator
+        }
+        const std::size_t cut = text.empty() ? 0 : rng() % (text.size() + 1);
+        for (const std::string& needle : needles) {
+            const std::size_t expected = count_naive(text, needle);
+            nonzero += expected != 0 ? 1U : 0U;
+            for_each_kernel([&](kernel k) {
+                ASSERT_EQ(count_sequential(text, needle), expected)
+                    << kernel_trace(k) << " " << testing::PrintToString(text) << " / "
+                    << testing::PrintToString(needle);
+                ASSERT_EQ(count_range(text, needle, 0, cut) +
+                              count_range(text, needle, cut, text.size()),
+                          expected)
+                    << kernel_trace(k) << " cut " << cut;
+                bool ascii = false;
+                const std::size_t reported = gilsafe::detail::count_range_reporting_ascii(
+                    text, needle, cut, text.size(), ascii);
+                ASSERT_EQ(reported, count_range(text, needle, cut, text.size()));
+                if (!needle.empty() && needle.size() <= text.size() &&
+                    !gilsafe::detail::needle_has_separator(needle) && k != kernel::scalar) {
+                    bool really = true;
+                    for (std::size_t i = cut; i < text.size(); ++i) {
+                        really = really && static_cast<unsigned char>(text[i]) < 0x80;
+                    }
+                    ASSERT_EQ(ascii, really) << kernel_trace(k) << " cut " << cut;
+                } else {
+                    ASSERT_FALSE(ascii) << kernel_trace(k); // not known
+                }
+            });
+        }
+    }
+    EXPECT_GT(nonzero, 4000U);
 }
 
 } // namespace

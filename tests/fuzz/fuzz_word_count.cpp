@@ -7,7 +7,9 @@
 // counts, the stream counter and the reference below (and counting it anyway must stay in
 // bounds: ASan watches); valid UTF-8 must give the same count from count_sequential,
 // count_parallel with tiny ranges, the checked variants, any two-part cut, the stream
-// counter fed in small pieces, and the reference.
+// counter fed in small pieces, and the reference; and so must each kernel this CPU runs
+// (scalar, vector, AVX2, AVX-512), forced one by one.
+#include "each_kernel.hpp"
 #include "engine/checked.hpp"
 #include "engine/kernels.hpp"
 #include "engine/utf8.hpp"
@@ -22,6 +24,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -214,6 +217,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         // UTF-8: run it anyway so ASan checks that promise; the value means nothing.
         (void)gilsafe::count_sequential(text, needle);
         (void)gilsafe::count_parallel(text, needle, tiny);
+        gilsafe_test::for_each_kernel([&](gilsafe::detail::kernel) {
+            (void)gilsafe::detail::count_range(text, needle, 0, cut);
+            (void)gilsafe::detail::count_range(text, needle, cut, text.size());
+        });
         return 0;
     }
 
@@ -229,5 +236,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
            gilsafe::detail::count_range(text, needle, 0, cut) +
                gilsafe::detail::count_range(text, needle, cut, text.size()),
            want);
+    gilsafe_test::for_each_kernel([&](gilsafe::detail::kernel k) {
+        const std::string what = std::string("kernel ") + gilsafe::detail::name_of(k);
+        expect((what + ": count_sequential").c_str(), gilsafe::count_sequential(text, needle),
+               want);
+        expect((what + ": count_range cut in two").c_str(),
+               gilsafe::detail::count_range(text, needle, 0, cut) +
+                   gilsafe::detail::count_range(text, needle, cut, text.size()),
+               want);
+        expect((what + ": count_sequential_checked").c_str(),
+               gilsafe::count_sequential_checked(text, needle).count, want);
+    });
     return 0;
 }

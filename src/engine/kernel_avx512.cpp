@@ -1,0 +1,200 @@
+// src/engine/kernel_avx512.cpp: the AVX-512 kernel (x86-64 only; chosen at run time)
+#include "kernels.hpp"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define GILSAFE_HAVE_AVX512_KERNEL 1
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#endif
+
+#ifdef GILSAFE_HAVE_AVX512_KERNEL
+
+// Everything defined from here on, the shared block templates included, is compiled for
+// AVX-512 BW; the headers above stay portable (see kernel_blocks.hpp).
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,bmi,bmi2,popcnt"))),          \
+                             apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,bmi,bmi2,popcnt")
+#endif
+
+#include "kernel_blocks.hpp"
+
+namespace gilsafe::detail {
+namespace {
+
+// Classifies 64 bytes with two nibble-table shuffles: byte b is an ASCII separator when
+// sep_low[b & 15] & sep_high[b >> 4] != 0 (vpshufb zeroes bytes >= 0x80 in the first
+// lookup, and no such byte is one). Bytes that may end or start a multi-byte break are
+// classified the same way, only in chunks that have a byte >= 0x80.
+//   sep bits:   0x01: 0x0a-0x0d   0x02: 0x1c-0x1e   0x04: 0x20
+//   maybe bits: 0x01: 0x85   0x02: 0xa8-0xa9 (ends)   0x04: 0xc2   0x08: 0xe2 (starts)
+class avx512_chunker {
+public:
+    avx512_chunker(const byte* needle, std::size_t m)
+        : m_(m), first_(_mm512_set1_epi8(static_cast<char>(needle[0]))),
+          last_(_mm512_set1_epi8(static_cast<char>(needle[m - 1]))),
+          sep_low_(table(0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x01, 0x03, 0x03, 0x02, 0)),
+          sep_high_(table(0x01, 0x02, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
+          maybe_low_(table(0, 0, 0x0c, 0, 0, 0x01, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0, 0)),
+          maybe_high_(table(0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0, 0x02, 0, 0x04, 0, 0x08, 0)),
+          nibble_(_mm512_set1_epi8(0x0f)) {
+        for (std::size_t j = 0; j < head_count; ++j) {
+            head_[j] = _mm512_set1_epi8(static_cast<char>(needle[std::min(j, m - 1)]));
+        }
+        if (m <= 64) {
+            length_ = m == 64 ? ~__mmask64{0} : (__mmask64{1} << m) - 1;
+            padded_ = _mm512_maskz_loadu_epi8(length_, needle);
+        }
+    }
+
+    blocks::chunk_bits classify(const byte* at) const { return classify(_mm512_loadu_si512(at)); }
+
+    blocks::chunk_bits classify(__m512i v) const {
+        blocks::chunk_bits bits;
+        bits.first = _mm512_cmpeq_epi8_mask(v, first_);
+        bits.last = _mm512_cmpeq_epi8_mask(v, last_);
+        bits.sep = separators(v);
+        bits.high = _mm512_movepi8_mask(v);
+        if (bits.high != 0) {
+            const __m512i maybe =
+                _mm512_and_si512(_mm512_shuffle_epi8(maybe_low_, _mm512_and_si512(v, nibble_)),
+                                 _mm512_shuffle_epi8(maybe_high_, high_nibble(v)));
+            bits.maybe_end = _mm512_test_epi8_mask(maybe, _mm512_set1_epi8(0x03));
+            bits.maybe_start = _mm512_test_epi8_mask(maybe, _mm512_set1_epi8(0x0c));
+        }
+        return bits;
+    }
+
+    // A masked load, which reads none of the bytes it leaves out: no stack buffer, whose
+    // 64-byte alignment a sanitizer's stack frames would not honour (GCC assumes it).
+    blocks::chunk_bits classify_part(const byte* from, unsigned skip, unsigned count) const {
+        const __mmask64 take = count == 0 ? 0 : (~__mmask64{0} >> (64 - count)) << skip;
+        const auto base = reinterpret_cast<std::uintptr_t>(from) - skip; // may precede the text
+        return classify(_mm512_maskz_loadu_epi8(take, reinterpret_cast<const void*>(base)));
+    }
+
+    blocks::sep_bits separators(const byte* at) const {
+        const __m512i v = _mm512_loadu_si512(at);
+        return {separators(v), _mm512_movepi8_mask(v)};
+    }
+
+    // Bit i when at[i .. i + M) are the needle's first M <= 4 bytes.
+    template <std::size_t M> std::uint64_t equal(const byte* at) const {
+        __mmask64 found = _mm512_cmpeq_epi8_mask(_mm512_loadu_si512(at), head_[0]);
+        for (std::size_t j = 1; j < M; ++j) {
+            found = _mm512_mask_cmpeq_epi8_mask(found, _mm512_loadu_si512(at + j), head_[j]);
+        }
+        return found;
+    }
+
+    // at[0, m) is the needle (m <= 64; reads at[0, 64)).
+    bool equal_at(const byte* at) const {
+        return _mm512_mask_cmpneq_epi8_mask(length_, _mm512_loadu_si512(at), padded_) == 0;
+    }
+
+    // Bit i when the needle's first, second and last bytes are at at + i (m >= 3), and
+    // which bytes of at[0, 64) are not ASCII.
+    blocks::needle_bits likely(const byte* at) const {
+        const __m512i v = _mm512_loadu_si512(at);
+        __mmask64 found = _mm512_cmpeq_epi8_mask(v, head_[0]);
+        found = _mm512_mask_cmpeq_epi8_mask(found, _mm512_loadu_si512(at + 1), head_[1]);
+        found = _mm512_mask_cmpeq_epi8_mask(found, _mm512_loadu_si512(at + m_ - 1), last_);
+        return {found, _mm512_movepi8_mask(v)};
+    }
+
+private:
+    __m512i high_nibble(__m512i v) const {
+        return _mm512_and_si512(_mm512_srli_epi16(v, 4), nibble_);
+    }
+
+    std::uint64_t separators(__m512i v) const {
+        return _mm512_test_epi8_mask(_mm512_shuffle_epi8(sep_low_, v),
+                                     _mm512_shuffle_epi8(sep_high_, high_nibble(v)));
+    }
+
+    static __m512i table(char b0, char b1, char b2, char b3, char b4, char b5, char b6, char b7,
+                         char b8, char b9, char b10, char b11, char b12, char b13, char b14,
+                         char b15) {
+        // vpshufb looks up within each 16-byte lane: the same table in all four. (No stack
+        // array: see classify_part.)
+        const __m512i lane = _mm512_zextsi128_si512(
+            _mm_setr_epi8(b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15));
+        return _mm512_maskz_shuffle_i32x4(0xffff, lane, lane,
+                                          0); // maskz: GCC warns on the plain one
+    }
+
+    std::size_t m_;
+    // Unaligned vector types: a sanitizer's stack frames need not honour the 64-byte
+    // alignment of __m512i members (ASan's fake stacks crashed on it).
+    static constexpr std::size_t head_count = 4;
+    __m512i_u head_[head_count]; // the needle's first bytes (its last one repeated)
+    __mmask64 length_ = 0;       // the needle's bytes, for needles up to 64 bytes
+    __m512i_u padded_ = _mm512_setzero_si512();
+    __m512i_u first_;
+    __m512i_u last_;
+    __m512i_u sep_low_;
+    __m512i_u sep_high_;
+    __m512i_u maybe_low_;
+    __m512i_u maybe_high_;
+    __m512i_u nibble_;
+};
+
+} // namespace
+
+std::size_t count_words_avx512(const byte* s, std::size_t n, const byte* needle, std::size_t m,
+                               std::size_t begin, std::size_t end, bool* all_ascii) {
+    const avx512_chunker chunker(needle, m);
+    return blocks::count_words(chunker, s, n, needle, m, begin, end, all_ascii);
+}
+
+constexpr byte crlf[] = {'\r', '\n'};
+
+std::size_t count_empty_avx512(const byte* s, std::size_t n, std::size_t begin, std::size_t end) {
+    const avx512_chunker chunker(crlf, 2); // see blocks::count_empty
+    return blocks::count_empty(chunker, s, n, begin, end);
+}
+
+} // namespace gilsafe::detail
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+namespace gilsafe::detail {
+
+bool avx512_supported() {
+    static const bool has = __builtin_cpu_supports("avx512f") &&
+                            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("bmi") &&
+                            __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
+    return has;
+}
+
+} // namespace gilsafe::detail
+
+#else
+
+namespace gilsafe::detail {
+
+std::size_t count_words_avx512(const byte* s, std::size_t n, const byte* needle, std::size_t m,
+                               std::size_t begin, std::size_t end, bool* all_ascii) {
+    return count_words_scalar(s, n, needle, m, begin, end, all_ascii);
+}
+
+std::size_t count_empty_avx512(const byte* s, std::size_t n, std::size_t begin, std::size_t end) {
+    return count_empty_scalar(s, n, begin, end);
+}
+
+bool avx512_supported() {
+    return false;
+}
+
+} // namespace gilsafe::detail
+
+#endif // GILSAFE_HAVE_AVX512_KERNEL

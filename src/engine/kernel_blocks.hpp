@@ -1,0 +1,451 @@
+// src/engine/kernel_blocks.hpp: the 64-position block algorithm of the AVX2 and AVX-512 kernels,
+// written once over "classify 64 bytes into bit masks"
+//
+// Include it only inside a target region (`#pragma GCC target` / `#pragma clang attribute`),
+// after every header it needs (kernels.hpp, <algorithm>, <cstdint>, <cstring>): its
+// templates are then compiled for that instruction set, while the helpers it calls from
+// other headers (word_at, empty_field_at) stay portable. Everything here has internal
+// linkage, so the AVX2 and AVX-512 copies never meet at link time.
+//
+// Positions are tested 64 at a time: block P = p .. p + 63. A field equal to the needle
+// starts at P when its bytes are there, a separator ends at P - 1 and one starts at P + m.
+// Two loops do this, by how often a block has a candidate in natural text:
+//   - dense (needles of 1 to 4 bytes, and the empty needle): most blocks have candidates,
+//     so no branch at all. The chunk at p - 1 is classified once into separator bits and
+//     serves twice: for "ends before P" as is, and for "starts after P + m" shifted by
+//     m + 1 across it and the next block's chunk. The needle is compared whole, so a
+//     match between ASCII separators is counted by a popcount.
+//   - sparse (longer needles): the needle's first, second and last bytes are compared; a
+//     candidate (rare, and usually a match) is checked on its own: the whole needle in
+//     one masked vector comparison, its neighbours by the scalar separator rules.
+// Only bytes that may end or start a multi-byte break (0x85, 0xa8-0xa9 / 0xc2, 0xe2) send
+// a candidate to the exact scalar rule, and only blocks with a byte >= 0x80 look for them.
+//
+// The blocks at the ends of the text, where a load would leave it, go through chunk_at:
+// the same masks from a zero-padded copy, where the start of the text counts as a
+// separator before position 0 and its end as one after position n - m.
+//
+// A Chunker, made with the needle (m >= 1 bytes), has
+//   chunk_bits classify(const byte* at):  every mask of at[0, 64);
+//   chunk_bits classify_part(const byte* from, unsigned skip, unsigned count): every mask
+//                                         of 64 bytes: `skip` zeros, from[0, count), zeros
+//                                         (no stack buffer in this code: see the chunkers);
+//   sep_bits separators(const byte* at):  sep and high of at[0, 64);
+//   std::uint64_t equal<M>(const byte* at): bit i when at[i, i + M) is the needle's start
+//                                         (M <= dense_needle);
+//   bool equal_at(const byte* at):        at[0, m) is the needle (m <= 64; reads at[0, 64));
+//   needle_bits likely(const byte* at):   bit i when the needle's first, second and last
+//                                         bytes are at at + i (m >= 3); high of at[0, 64).
+
+namespace gilsafe::detail::blocks {
+namespace { // a copy per kernel file, compiled for its instruction set
+
+/// Masks of 64 bytes (bit i: byte i of the chunk).
+struct chunk_bits {
+    std::uint64_t first = 0;       ///< equal to the needle's first byte
+    std::uint64_t last = 0;        ///< equal to the needle's last byte
+    std::uint64_t sep = 0;         ///< ' ', \n, \v, \f, \r, 0x1c-0x1e (a whole separator)
+    std::uint64_t high = 0;        ///< >= 0x80 (not ASCII)
+    std::uint64_t maybe_end = 0;   ///< 0x85, 0xa8, 0xa9: may end U+0085, U+2028, U+2029
+    std::uint64_t maybe_start = 0; ///< 0xc2, 0xe2: may start one
+};
+
+/// The separators of 64 bytes, and which bytes are not ASCII.
+struct sep_bits {
+    std::uint64_t sep = 0;
+    std::uint64_t high = 0;
+};
+
+/// Where the needle probably starts, and which bytes are not ASCII.
+struct needle_bits {
+    std::uint64_t found = 0;
+    std::uint64_t high = 0;
+};
+
+/// Needles up to this long go through the dense loop (see above).
+constexpr std::size_t dense_needle = 4;
+
+/// How far ahead of its loads a loop asks for the text: about what memory delivers while
+/// one request is under way (a bandwidth-delay product). Hardware prefetchers alone
+/// leave the loops at a third of memory's speed on the AMD EPYC (Zen 5) this was tuned
+/// on; 8 KiB ahead brings them to a memchr scan's (4 KiB: 0.85x, 16 KiB: 0.85x).
+constexpr std::uintptr_t prefetch_distance = 8192;
+
+/// Asks for the bytes prefetch_distance after `at` (an address past the text is fine: a
+/// prefetch never faults, and the integer arithmetic forms no out-of-range pointer).
+/// Measured, and sensitive to code generation: with the distance hidden in a register,
+/// or the loads addressed off the prefetch pointer, the same loop ran 2.5x slower from
+/// memory (GCC 12, Zen 5); bench_kernel_variants' 85.8 MB and 1 GiB rows show it.
+void prefetch_ahead(const byte* at) {
+    __builtin_prefetch(
+        reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(at) + prefetch_distance));
+}
+
+/// Bits [k, k + 64) of the 128-bit value hi:lo, for 0 < k < 64.
+template <class U> U join(U lo, U hi, unsigned k) {
+    return (lo >> k) | (hi << (64U - k));
+}
+
+/// The masks of s[c, c + 64), c >= -1; bytes outside [0, n) read as zero and are in no
+/// mask, except that byte -1 (before the text) and byte n (after it) are separators.
+template <class Chunker>
+chunk_bits chunk_at(const Chunker& chunker, const byte* s, std::size_t n, std::ptrdiff_t c) {
+    if (c >= 0 && static_cast<std::size_t>(c) + 64 <= n) {
+        return chunker.classify(s + c);
+    }
+    const auto size = static_cast<std::ptrdiff_t>(n);
+    const std::ptrdiff_t lo = std::max<std::ptrdiff_t>(c, 0);
+    const std::ptrdiff_t hi = std::max(lo, std::min<std::ptrdiff_t>(c + 64, size));
+    const auto skip = static_cast<unsigned>(lo - c);
+    const auto count = static_cast<unsigned>(hi - lo);
+    const std::uint64_t inside = (count == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << count) - 1)
+                                 << skip;
+    chunk_bits bits = chunker.classify_part(s + lo, skip, count);
+    bits.first &= inside; // a needle byte 0x00 must not match the padding
+    bits.last &= inside;
+    if (c < 0) {
+        bits.sep |= 1; // byte -1: the start of the text ends a separator
+    }
+    if (size >= c && size - c < 64) {
+        bits.sep |= std::uint64_t{1} << static_cast<unsigned>(size - c);
+    }
+    return bits;
+}
+
+/// Of the positions p .. p + 63, those below `stop`.
+template <class U = std::uint64_t> U positions_below(std::size_t p, std::size_t stop) {
+    return stop - p >= 64 ? ~U{0} : (U{1} << (stop - p)) - 1;
+}
+
+/// Counts fields equal to the needle over [begin, end), block by block.
+template <class Chunker> class word_counter {
+public:
+    word_counter(const Chunker& chunker, const byte* s, std::size_t n, const byte* needle,
+                 std::size_t m, std::size_t end)
+        : chunker_(chunker), s_(s), n_(n), needle_(needle), m_(m),
+          last_(m <= n ? std::min(end, n - m + 1) : 0) {}
+
+    /// Fields that start in [begin, end); with `all_ascii`, whether those bytes are ASCII.
+    std::size_t count(std::size_t begin, std::size_t end, bool* all_ascii) {
+        std::size_t p = begin;
+        // Up to the first position whose chunk (at p - 1) starts a cache line: whole-line
+        // loads are much faster than split ones when the text comes from memory.
+        const auto misaligned =
+            reinterpret_cast<std::uintptr_t>(s_ + std::max<std::size_t>(p, 1) - 1) % 64;
+        const std::size_t aligned = std::max<std::size_t>(p, 1) + (64 - misaligned) % 64;
+        p = edge_blocks(p, std::min(aligned, last_));
+        switch (m_) {
+        case 1:
+            p = dense_blocks<1>(p);
+            break;
+        case 2:
+            p = dense_blocks<2>(p);
+            break;
+        case 3:
+            p = dense_blocks<3>(p);
+            break;
+        case 4:
+            p = dense_blocks<4>(p);
+            break;
+        default:
+            p = sparse_blocks(p);
+            break;
+        }
+        p = edge_blocks(p, last_);
+        if (all_ascii != nullptr) {
+            bool ascii = high_ == 0;
+            for (std::size_t i = std::max(begin, last_); ascii && i < end; ++i) {
+                ascii = s_[i] < 0x80; // bytes where no position of the loop started
+            }
+            *all_ascii = ascii;
+        }
+        return total_;
+    }
+
+private:
+    // Whole blocks from p on while their loads lie in the text (the next block's chunk,
+    // at p + 63, included), for a needle of M <= dense_needle bytes. Its own function, with
+    // locals rather than members, and no call in the loop, so that the loop keeps
+    // everything in registers: a block with a byte >= 0x80 around leaves it for
+    // mixed_block. Bytes p - 1 .. p + 126 are then ASCII, and high_ has nothing to learn.
+    template <std::size_t M> __attribute__((noinline)) std::size_t dense_blocks(std::size_t p) {
+        if (p == 0 || p + 64 > last_ || p + 127 > n_) {
+            return p;
+        }
+        const Chunker& chunker = chunker_;
+        const byte* const s = s_;
+        const std::size_t stop = std::min(last_ - 64, n_ - 127); // the last p to take
+        std::size_t total = 0;
+        while (p <= stop) {
+            sep_bits cur = chunker.separators(s + p - 1);
+            for (; p <= stop; p += 64) {
+                prefetch_ahead(s + p);
+                const sep_bits next = chunker.separators(s + p + 63);
+                if ((cur.high | next.high) != 0) {
+                    break;
+                }
+                const std::uint64_t found =
+                    chunker.template equal<M>(s + p) & cur.sep & join(cur.sep, next.sep, M + 1);
+                total += static_cast<std::size_t>(__builtin_popcountll(found));
+                cur = next;
+            }
+            if (p <= stop) {
+                p = mixed_blocks<M>(p, stop);
+            }
+        }
+        total_ += total;
+        return p;
+    }
+
+    // dense_blocks' loop for text that is not ASCII: blocks from p <= stop on, the first
+    // one included, while a byte >= 0x80 is around; the bytes that may end or start a
+    // multi-byte break are classified along. Returns where it stopped.
+    template <std::size_t M>
+    __attribute__((noinline)) std::size_t mixed_blocks(std::size_t p, std::size_t stop) {
+        const Chunker& chunker = chunker_;
+        const byte* const s = s_;
+        std::size_t total = 0;
+        std::uint64_t high = 0;
+        chunk_bits cur = chunker.classify(s + p - 1);
+        for (; p <= stop; p += 64) {
+            prefetch_ahead(s + p);
+            const chunk_bits next = chunker.classify(s + p + 63);
+            if ((cur.high | next.high) == 0) {
+                break; // ASCII again (never for the first block: dense_blocks saw a byte)
+            }
+            high |= join(cur.high, next.high, 1);
+            const std::uint64_t equal = chunker.template equal<M>(s + p);
+            const std::uint64_t after = join(cur.sep, next.sep, M + 1);
+            const std::uint64_t exact = equal & cur.sep & after;
+            total += static_cast<std::size_t>(__builtin_popcountll(exact));
+            const std::uint64_t maybe = equal & (cur.sep | cur.maybe_end) &
+                                        (after | join(cur.maybe_start, next.maybe_start, M + 1)) &
+                                        ~exact;
+            if (maybe != 0) {
+                total += verified(p, maybe);
+            }
+            cur = next;
+        }
+        total_ += total;
+        high_ |= high;
+        return p;
+    }
+
+    // Whole blocks from p on while their loads lie in the text, for longer needles: a block
+    // without the needle's first, second and last bytes in place costs three comparisons,
+    // and each candidate (usually a match) gets the exact rule right there.
+    __attribute__((noinline)) std::size_t sparse_blocks(std::size_t p) {
+        const std::size_t reach = std::max<std::size_t>(m_, 64) + 64; // bytes read from p
+        if (p == 0 || p + 64 > last_ || p + reach > n_) {
+            return p;
+        }
+        const Chunker& chunker = chunker_;
+        const byte* const s = s_;
+        const std::size_t n = n_;
+        const std::size_t m = m_;
+        const std::size_t stop = std::min(last_ - 64, n - reach); // the last p to take
+        std::size_t total = 0;
+        std::uint64_t high = 0;
+        for (; p <= stop; p += 64) {
+            prefetch_ahead(s + p);
+            const needle_bits here = chunker.likely(s + p);
+            high |= here.high;
+            for (std::uint64_t c = here.found; c != 0; c &= c - 1) {
+                const std::size_t q = p + static_cast<std::size_t>(__builtin_ctzll(c));
+                const bool equal =
+                    m <= 64 ? chunker.equal_at(s + q) : std::memcmp(s + q, needle_, m) == 0;
+                total += equal && separator_ends_before(s, q) && separator_starts_at(s, n, q + m)
+                             ? 1U
+                             : 0U;
+            }
+        }
+        total_ += total;
+        high_ |= high;
+        return p;
+    }
+
+    // Positions [p, stop) in blocks from chunk_at (any needle, any place); returns stop.
+    std::size_t edge_blocks(std::size_t p, std::size_t stop) {
+        if (p >= stop) {
+            return p;
+        }
+        auto c = static_cast<std::ptrdiff_t>(p) - 1;
+        chunk_bits cur = chunk_at(chunker_, s_, n_, c);
+        for (; p < stop; p += 64, c += 64) {
+            const chunk_bits next = chunk_at(chunker_, s_, n_, c + 64);
+            const std::uint64_t valid = positions_below(p, stop);
+            const std::uint64_t first = join(cur.first, next.first, 1);
+            std::uint64_t last_byte = 0;
+            std::uint64_t after = 0;
+            std::uint64_t maybe_after = 0;
+            if (m_ <= 62) {
+                const auto k = static_cast<unsigned>(m_);
+                last_byte = join(cur.last, next.last, k);
+                after = join(cur.sep, next.sep, k + 1);
+                maybe_after = join(cur.maybe_start, next.maybe_start, k + 1);
+            } else {
+                const auto far = static_cast<std::ptrdiff_t>(m_);
+                last_byte = chunk_at(chunker_, s_, n_, c + far).last;
+                const chunk_bits a = chunk_at(chunker_, s_, n_, c + far + 1);
+                after = a.sep;
+                maybe_after = a.maybe_start;
+            }
+            high_ |= join(cur.high, next.high, 1) & valid;
+            // The needle's ends in place, next to a separator or a byte that may be one.
+            std::uint64_t found =
+                first & last_byte & valid & (cur.sep | cur.maybe_end) & (after | maybe_after);
+            if (m_ <= 2) {
+                const std::uint64_t exact = found & cur.sep & after;
+                total_ += static_cast<std::size_t>(__builtin_popcountll(exact));
+                found &= ~exact;
+            }
+            total_ += verified(p, found);
+            cur = next;
+        }
+        return stop;
+    }
+
+    // How many of the candidates among positions p .. p + 63 the exact rule accepts.
+    std::size_t verified(std::size_t p, std::uint64_t candidates) const {
+        std::size_t total = 0;
+        while (candidates != 0) {
+            const auto bit = static_cast<std::size_t>(__builtin_ctzll(candidates));
+            total += word_at(s_, n_, needle_, m_, p + bit) ? 1U : 0U;
+            candidates &= candidates - 1;
+        }
+        return total;
+    }
+
+    const Chunker& chunker_;
+    const byte* s_;
+    std::size_t n_;
+    const byte* needle_;
+    std::size_t m_;
+    std::size_t last_; // positions below it leave room for the needle
+    std::size_t total_ = 0;
+    std::uint64_t high_ = 0; // bytes >= 0x80 at the positions tested
+};
+
+/// count_words_K over 64-position blocks (see kernels.hpp); `chunker` compares with the
+/// needle's first and last bytes.
+template <class Chunker>
+std::size_t count_words(const Chunker& chunker, const byte* s, std::size_t n, const byte* needle,
+                        std::size_t m, std::size_t begin, std::size_t end, bool* all_ascii) {
+    word_counter<Chunker> counter(chunker, s, n, needle, m, end);
+    return counter.count(begin, end, all_ascii);
+}
+
+/// count_empty's loop for text that is not ASCII: the empty fields of the blocks from
+/// p <= stop on, the first one included, while a byte >= 0x80 is around (see
+/// word_counter::mixed_blocks); adds them to `total` and returns where it stopped.
+template <class Chunker>
+__attribute__((noinline)) std::size_t mixed_empty_blocks(const Chunker& chunker, const byte* s,
+                                                         std::size_t n, std::size_t p,
+                                                         std::size_t stop, std::size_t& total) {
+    std::size_t count = 0;
+    chunk_bits cur = chunker.classify(s + p - 1);
+    for (; p <= stop; p += 64) {
+        prefetch_ahead(s + p);
+        const chunk_bits next = chunker.classify(s + p + 63);
+        if ((cur.high | next.high) == 0) {
+            break; // ASCII again (never for the first block: count_empty saw a byte)
+        }
+        const std::uint64_t after = join(cur.sep, next.sep, 1);
+        const std::uint64_t inside_crlf = cur.first & join(cur.last, next.last, 1);
+        const std::uint64_t exact = cur.sep & after & ~inside_crlf;
+        count += static_cast<std::size_t>(__builtin_popcountll(exact));
+        std::uint64_t candidates = (cur.sep | cur.maybe_end) &
+                                   (after | join(cur.maybe_start, next.maybe_start, 1)) &
+                                   ~inside_crlf & ~exact;
+        while (candidates != 0) {
+            const auto bit = static_cast<std::size_t>(__builtin_ctzll(candidates));
+            count += empty_field_at(s, n, p + bit) ? 1U : 0U;
+            candidates &= candidates - 1;
+        }
+        cur = next;
+    }
+    total += count;
+    return p;
+}
+
+/// The empty fields at positions [p, stop), 0 < p, stop <= n, from zero-padded chunks;
+/// returns stop.
+template <class Chunker>
+std::size_t empty_edge_blocks(const Chunker& chunker, const byte* s, std::size_t n, std::size_t p,
+                              std::size_t stop, std::size_t& total) {
+    if (p >= stop) {
+        return p;
+    }
+    auto c = static_cast<std::ptrdiff_t>(p) - 1;
+    chunk_bits cur = chunk_at(chunker, s, n, c);
+    for (; p < stop; p += 64, c += 64) {
+        const chunk_bits next = chunk_at(chunker, s, n, c + 64);
+        const std::uint64_t valid = positions_below(p, stop);
+        const std::uint64_t after = join(cur.sep, next.sep, 1);
+        const std::uint64_t inside_crlf = cur.first & join(cur.last, next.last, 1);
+        const std::uint64_t exact = cur.sep & after & ~inside_crlf & valid;
+        total += static_cast<std::size_t>(__builtin_popcountll(exact));
+        std::uint64_t candidates = (cur.sep | cur.maybe_end) &
+                                   (after | join(cur.maybe_start, next.maybe_start, 1)) &
+                                   ~inside_crlf & ~exact & valid;
+        while (candidates != 0) {
+            const auto bit = static_cast<std::size_t>(__builtin_ctzll(candidates));
+            total += empty_field_at(s, n, p + bit) ? 1U : 0U;
+            candidates &= candidates - 1;
+        }
+        cur = next;
+    }
+    return stop;
+}
+
+/// count_empty_K over 64-position blocks; `chunker` is made for the "needle" \r\n, since
+/// no empty field starts inside one. As word_counter's dense loop: no branch but the
+/// loop's while the bytes are ASCII, a block with bytes >= 0x80 around done apart.
+template <class Chunker>
+std::size_t count_empty(const Chunker& chunker, const byte* s, std::size_t n, std::size_t begin,
+                        std::size_t end) {
+    std::size_t total = 0;
+    std::size_t p = begin;
+    if (p == 0 && p < end) {
+        total += empty_field_at(s, n, 0) ? 1U : 0U;
+        p = 1;
+    }
+    // Positions n and beyond have no byte of their own: at most n - 1 here.
+    const std::size_t last = std::min(end, n);
+    if (p < last) {
+        const auto misaligned = reinterpret_cast<std::uintptr_t>(s + p - 1) % 64;
+        p = empty_edge_blocks(chunker, s, n, p, std::min(last, p + (64 - misaligned) % 64), total);
+    }
+    if (p < last && p + 64 <= last && p + 127 <= n) {
+        const std::size_t stop = std::min(last - 64, n - 127); // the last p to take
+        while (p <= stop) {
+            sep_bits cur = chunker.separators(s + p - 1);
+            for (; p <= stop; p += 64) {
+                prefetch_ahead(s + p);
+                const sep_bits next = chunker.separators(s + p + 63);
+                if ((cur.high | next.high) != 0) {
+                    break;
+                }
+                const std::uint64_t after = join(cur.sep, next.sep, 1);
+                const std::uint64_t inside_crlf = chunker.template equal<2>(s + p - 1);
+                total +=
+                    static_cast<std::size_t>(__builtin_popcountll(cur.sep & after & ~inside_crlf));
+                cur = next;
+            }
+            if (p <= stop) {
+                p = mixed_empty_blocks(chunker, s, n, p, stop, total);
+            }
+        }
+    }
+    if (p < last) {
+        p = empty_edge_blocks(chunker, s, n, p, last, total);
+    }
+    // Position n (an empty field after a final space) has no byte of its own.
+    if (end == n && begin < end) {
+        total += empty_field_at(s, n, n) ? 1U : 0U;
+    }
+    return total;
+}
+
+} // namespace
+} // namespace gilsafe::detail::blocks

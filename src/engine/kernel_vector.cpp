@@ -1,0 +1,213 @@
+// src/engine/kernel_vector.cpp: the portable SIMD kernel: GCC/Clang vector extensions, 16
+// positions a step (SSE2 on any x86-64, NEON on ARM; no intrinsics, no run-time check)
+#include "kernels.hpp"
+
+#include <cstdint>
+
+#if defined(__GNUC__) && (defined(__SSE2__) || defined(__ARM_NEON) || defined(__aarch64__))
+#define GILSAFE_HAVE_VECTOR_KERNEL 1
+#endif
+
+namespace gilsafe::detail {
+
+#ifdef GILSAFE_HAVE_VECTOR_KERNEL
+
+namespace {
+
+using bytes16 = byte __attribute__((vector_size(16)));
+using lanes16 = signed char __attribute__((vector_size(16))); // a comparison: 0 or -1 a lane
+using words2 = std::uint64_t __attribute__((vector_size(16)));
+
+constexpr std::size_t width = 16;
+
+bytes16 load(const byte* at) {
+    bytes16 v;
+    std::memcpy(&v, at, sizeof v);
+    return v;
+}
+
+bool any(lanes16 v) {
+    const auto w = reinterpret_cast<words2>(v);
+    return (w[0] | w[1]) != 0;
+}
+
+bool any_high(bytes16 v) {
+    const auto w = reinterpret_cast<words2>(v);
+    return ((w[0] | w[1]) & 0x8080808080808080U) != 0;
+}
+
+// ' ', \n, \v, \f, \r, 0x1c-0x1e: a whole separator, ending or starting one.
+lanes16 ascii_separator(bytes16 v) {
+    const bytes16 breaks = v - static_cast<byte>(0x0a);
+    const bytes16 groups = v - static_cast<byte>(0x1c);
+    return (v == static_cast<byte>(0x20)) | (breaks <= static_cast<byte>(3)) |
+           (groups <= static_cast<byte>(2));
+}
+
+// Last bytes of U+0085, U+2028, U+2029 (they also end other characters).
+lanes16 may_end_separator(bytes16 v) {
+    return (v == static_cast<byte>(0x85)) | ((v | static_cast<byte>(1)) == static_cast<byte>(0xa9));
+}
+
+// First bytes of U+0085, U+2028, U+2029 (they also start other characters).
+lanes16 may_start_separator(bytes16 v) {
+    return (v == static_cast<byte>(0xc2)) | (v == static_cast<byte>(0xe2));
+}
+
+// Lane totals, kept in bytes and added up before they can wrap.
+class lane_counter {
+public:
+    void add(lanes16 hits) {
+        lanes_ -= reinterpret_cast<bytes16>(hits); // a hit is -1
+        if (++steps_ == 255) {
+            flush();
+        }
+    }
+
+    std::size_t total() {
+        flush();
+        return total_;
+    }
+
+private:
+    void flush() {
+        for (std::size_t i = 0; i < width; ++i) {
+            total_ += lanes_[i];
+        }
+        lanes_ = bytes16{};
+        steps_ = 0;
+    }
+
+    bytes16 lanes_{};
+    unsigned steps_ = 0;
+    std::size_t total_ = 0;
+};
+
+} // namespace
+
+// A step tests positions p..p+15 and reads bytes p-1 .. p+m+15.
+std::size_t count_words_vector(const byte* s, std::size_t n, const byte* needle, std::size_t m,
+                               std::size_t begin, std::size_t end, bool* all_ascii) {
+    std::size_t total = 0;
+    std::size_t p = begin;
+    if (p == 0 && p < end) {
+        total += word_at(s, n, needle, m, 0) ? 1U : 0U;
+        p = 1;
+    }
+    bytes16 seen{};
+    lane_counter exact_count;
+    const bytes16 first = bytes16{} + needle[0];
+    const bytes16 last = bytes16{} + needle[m - 1];
+    for (; p + width <= end && p + m + width <= n; p += width) {
+        const bytes16 here = load(s + p);
+        seen |= here;
+        lanes16 candidates = (here == first) & (load(s + p + m - 1) == last);
+        if (!any(candidates)) {
+            continue;
+        }
+        const bytes16 before = load(s + p - 1);
+        const bytes16 after = load(s + p + m);
+        lanes16 sep_before = ascii_separator(before);
+        lanes16 sep_after = ascii_separator(after);
+        if (m <= 2) {
+            // The two compared bytes are the whole needle: ASCII neighbours are exact.
+            const lanes16 exact = candidates & sep_before & sep_after;
+            exact_count.add(exact);
+            candidates &= ~exact;
+        }
+        if (any_high(before | after)) {
+            sep_before |= may_end_separator(before);
+            sep_after |= may_start_separator(after);
+        }
+        candidates &= sep_before & sep_after;
+        if (!any(candidates)) {
+            continue;
+        }
+        for (std::size_t i = 0; i < width; ++i) {
+            if (candidates[i] != 0) {
+                total += word_at(s, n, needle, m, p + i) ? 1U : 0U;
+            }
+        }
+    }
+    total += exact_count.total();
+    if (all_ascii != nullptr) {
+        bool ascii = !any_high(seen);
+        for (std::size_t i = begin; ascii && i < std::min(end, begin + 1); ++i) {
+            ascii = s[i] < 0x80; // position 0, tested before the loop
+        }
+        for (std::size_t i = p; ascii && i < end; ++i) {
+            ascii = s[i] < 0x80; // the tail the loop did not load
+        }
+        *all_ascii = ascii;
+    }
+    if (p < end) {
+        total += count_words_scalar(s, n, needle, m, p, end);
+    }
+    return total;
+}
+
+// A step tests positions p..p+15 and reads bytes p-1 .. p+15.
+std::size_t count_empty_vector(const byte* s, std::size_t n, std::size_t begin, std::size_t end) {
+    std::size_t total = 0;
+    std::size_t p = begin;
+    if (p == 0 && p < end) {
+        total += empty_field_at(s, n, 0) ? 1U : 0U;
+        p = 1;
+    }
+    lane_counter exact_count;
+    // Short of position n, which the scalar tail must see (it has no byte to load).
+    for (; p + width <= end && p + width < n; p += width) {
+        const bytes16 before = load(s + p - 1);
+        const bytes16 here = load(s + p);
+        const lanes16 inside_crlf =
+            (before == static_cast<byte>('\r')) & (here == static_cast<byte>('\n'));
+        lanes16 sep_before = ascii_separator(before);
+        lanes16 sep_after = ascii_separator(here);
+        const lanes16 exact = sep_before & sep_after & ~inside_crlf;
+        exact_count.add(exact);
+        if (!any_high(before | here)) {
+            continue;
+        }
+        sep_before |= may_end_separator(before);
+        sep_after |= may_start_separator(here);
+        const lanes16 candidates = sep_before & sep_after & ~inside_crlf & ~exact;
+        if (!any(candidates)) {
+            continue;
+        }
+        for (std::size_t i = 0; i < width; ++i) {
+            if (candidates[i] != 0) {
+                total += empty_field_at(s, n, p + i) ? 1U : 0U;
+            }
+        }
+    }
+    total += exact_count.total();
+    if (p < end) {
+        total += count_empty_scalar(s, n, p, end); // includes position n when end == n
+    } else if (end == n && begin < end) {
+        total += empty_field_at(s, n, n) ? 1U : 0U; // a one-byte text: p went 0, 1
+    }
+    return total;
+}
+
+bool vector_supported() {
+    return true;
+}
+
+#else
+
+std::size_t count_words_vector(const byte* s, std::size_t n, const byte* needle, std::size_t m,
+                               std::size_t begin, std::size_t end, bool* all_ascii) {
+    return count_words_scalar(s, n, needle, m, begin, end, all_ascii);
+}
+
+std::size_t count_empty_vector(const byte* s, std::size_t n, std::size_t begin, std::size_t end) {
+    return count_empty_scalar(s, n, begin, end);
+}
+
+bool vector_supported() {
+    return false;
+}
+
+#endif // GILSAFE_HAVE_VECTOR_KERNEL
+
+} // namespace gilsafe::detail
