@@ -73,8 +73,10 @@ int report_whole_text(const gilsafe::text& t, const wordcount_options& o,
             report = run_wordcount(t, o.needle, variants, [&](variant v) {
                 shown.set_label(std::string("counting ") + what + ", variant " + info(v).name);
             });
-        } catch (const gilsafe::utf8_error&) {
-            t.throw_if_changed(); // zeros where a shrunk file's bytes were: not its UTF-8
+        } catch (...) {
+            // Zeros where a shrunk file's bytes were: any failure (invalid UTF-8 in our
+            // check or in Python's decoder) is the change's, not the file's.
+            t.throw_if_changed();
             throw;
         }
         t.throw_if_changed();

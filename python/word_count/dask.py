@@ -22,10 +22,12 @@ from __future__ import annotations
 import argparse
 import glob
 import json
+import logging
 import os
 import re
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
@@ -270,7 +272,12 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
     except UnicodeEncodeError:
         parser.error("--needle is not valid UTF-8")
 
+    # A command prints its result and one-line errors: no library deprecation warnings
+    # (a debug build of Python shows them all) and no cluster log lines below errors.
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
     from distributed import Client, progress
+
+    logging.getLogger("distributed").setLevel(logging.ERROR)
 
     try:
         paths = _expand(args.paths)  # a missing file fails before any cluster starts
