@@ -174,3 +174,37 @@ def test_a_missing_file_on_the_command_line_is_exit_1(tmp_path):
     result = run_cli(tmp_path / "nope.txt", "--needle", "is", "--workers", "1")
     err = result.stderr.decode()
     assert result.returncode == 1 and "nope.txt" in err and err.count("\n") == 1, err
+
+
+def test_the_command_uses_a_running_scheduler(tmp_path, client):
+    paths = hostile_files(tmp_path, 2, 300, 8)
+    address = client.scheduler.address
+    assert address.startswith("tcp://127.0.0.1:")
+
+    def transitions():
+        return client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.transition_log))
+
+    before = transitions()
+    result = run_cli(*paths, "--needle", "is", "--json", "--scheduler", address,
+                     "--blocksize", "50")
+    assert result.returncode == 0, result.stderr.decode()
+    data = json.loads(result.stdout)
+    assert data["count"] == expected(paths, "is") and data["files"] == 2
+    assert data["blocks"] > 2
+    assert transitions() > before + data["blocks"]  # this cluster ran the blocks
+    # The cluster is the caller's: it still serves after the command has gone.
+    assert client.submit(sum, [1, 2]).result(timeout=30) == 3
+
+
+def test_a_script_with_the_main_guard_gets_a_local_cluster_of_its_own(tmp_path):
+    paths = hostile_files(tmp_path, 2, 300, 21)
+    script = tmp_path / "count_script.py"
+    script.write_text(
+        "import sys\n"
+        "from word_count.dask import count\n"
+        "if __name__ == '__main__':\n"
+        "    print(count(sys.argv[1:], 'is', blocksize=64).count)\n")
+    result = subprocess.run([sys.executable, str(script), *map(str, paths)],
+                            capture_output=True, timeout=120)
+    assert result.returncode == 0, result.stderr.decode()
+    assert int(result.stdout) == expected(paths, "is")
