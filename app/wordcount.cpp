@@ -102,6 +102,34 @@ int report_stream(gilsafe::input& in, const wordcount_options& o, variant v) {
     return print_report(report, o.json);
 }
 
+// A stream read whole for the variants that need all of it at once, its UTF-8 checked as
+// it arrives (invalid bytes fail at once, not after a gigabyte), at most stream_limit.
+gilsafe::text read_stream_whole(gilsafe::input& in, const wordcount_options& o) {
+    gilsafe::stream_options check;
+    check.parallel = false;
+    check.stop = in.stop();
+    gilsafe::stream_counter checker(o.needle, in.name(), check);
+    std::string all;
+    std::string piece(std::size_t{1} << 20, '\0');
+    for (;;) {
+        const std::size_t got = in.read_some(piece.data(), piece.size());
+        if (got == 0) {
+            break;
+        }
+        checker.feed({piece.data(), got});
+        if (all.size() + got > stream_limit) {
+            throw gilsafe::input_error(
+                "'" + o.file + "' is a stream of more than 1 GiB: --variant " + o.variant +
+                    " needs it whole in memory (the parallel and "
+                    "sequential variants count streams of any size)",
+                EFBIG);
+        }
+        all.append(piece.data(), got);
+    }
+    (void)checker.finish();
+    return gilsafe::text::from_string(std::move(all), in.name());
+}
+
 int run_wordcount(const wordcount_options& o, bool file_given) {
     if (file_given && o.scale_given) {
         throw usage_error("--scale applies to the built-in corpus only, not to FILE");
@@ -134,19 +162,7 @@ int run_wordcount(const wordcount_options& o, bool file_given) {
     if (variants.size() == 1 && counts_streams(variants.front())) {
         return report_stream(in, o, variants.front());
     }
-    try {
-        return report_whole_text(gilsafe::text::from_input(std::move(in), stream_limit), o,
-                                 variants);
-    } catch (const gilsafe::input_error& e) {
-        if (e.code() != std::errc::file_too_large) {
-            throw;
-        }
-        throw gilsafe::input_error("'" + o.file + "' is a stream of more than 1 GiB: --variant " +
-                                       o.variant +
-                                       " needs it whole in memory (the parallel and sequential "
-                                       "variants count streams of any size)",
-                                   e.code());
-    }
+    return report_whole_text(read_stream_whole(in, o), o, variants);
 }
 
 } // namespace

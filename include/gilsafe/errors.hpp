@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <utility>
 
 namespace gilsafe {
 
@@ -34,13 +35,17 @@ private:
 /// well-formed character (the position Python's bytes.decode() reports).
 class utf8_error : public input_error {
 public:
-    utf8_error(const std::string& message, std::size_t offset)
-        : input_error(message, EILSEQ), offset_(offset) {}
+    utf8_error(const std::string& message, std::size_t offset, std::string bytes = {})
+        : input_error(message, EILSEQ), offset_(offset), bytes_(std::move(bytes)) {}
 
     std::size_t offset() const noexcept { return offset_; }
+    /// Up to 4 bytes of the text from offset() on, when the thrower had them (a stream's
+    /// error: the text itself is gone), so a caller can say what was wrong; else empty.
+    const std::string& bytes() const noexcept { return bytes_; }
 
 private:
     std::size_t offset_;
+    std::string bytes_;
 };
 
 /// A file changed while it was being read (it shrank under its memory map, so a read

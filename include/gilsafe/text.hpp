@@ -113,7 +113,9 @@ std::size_t find_invalid_utf8(std::string_view bytes, const stop_signal& stop = 
 /// Throws utf8_error "'NAME': invalid UTF-8 at byte N" unless `t` is valid UTF-8.
 void require_utf8(const text& t, const stop_signal& stop = {});
 
-/// The utf8_error that require_utf8 throws for `name` and `offset`.
-utf8_error invalid_utf8(const std::string& name, std::size_t offset);
+/// The utf8_error that require_utf8 throws for `name` and `offset`; `from_offset`, the
+/// text's bytes from the offset on, if the caller has them (up to 4 are kept).
+utf8_error invalid_utf8(const std::string& name, std::size_t offset,
+                        std::string_view from_offset = {});
 
 } // namespace gilsafe

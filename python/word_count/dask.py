@@ -243,8 +243,25 @@ def count(paths, needle: Union[str, bytes], *, client=None,
             _close(client)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with gil_demo's error format: one line, exit 2."""
+
+    def error(self, message):
+        self.exit(2, f"word_count.dask: {message} (see --help)\n")
+
+
+def _blocksize(value: str) -> int:
+    """A whole number of bytes, at least 1: "65536", "64 MiB", "1.5 KiB" (= 1536)."""
+    if not re.fullmatch(r"\s*\d+(\.\d+)?\s*[A-Za-z]*\s*", value):
+        raise ValueError
+    size = parse_bytes(value)
+    if size < 1 or (not re.search(r"[A-Za-z]", value) and not value.strip().isdigit()):
+        raise ValueError
+    return size
+
+
 def _main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python3 -m word_count.dask",
         description="Count the words of files equal to a needle on a Dask cluster. "
         "Exit codes: 0 success, 1 runtime error, 2 usage error, 130 Ctrl-C.")
@@ -262,11 +279,9 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
     if args.scheduler and (args.workers or args.threads_per_worker):
         parser.error("--workers and --threads-per-worker apply to the local cluster only")
     try:
-        blocksize = parse_bytes(args.blocksize)
+        blocksize = _blocksize(args.blocksize)
     except (ValueError, TypeError):
-        parser.error(f"--blocksize: {args.blocksize!r} is not a size")
-    if blocksize <= 0:
-        parser.error("--blocksize must be positive")
+        parser.error(f"--blocksize: {args.blocksize!r} is not a size of at least one byte")
     try:
         needle = args.needle.encode("utf-8")
     except UnicodeEncodeError:

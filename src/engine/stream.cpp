@@ -49,7 +49,8 @@ public:
             } else if (!at_end && bad + 4 > n) {
                 validated_ = base_ + bad; // a character the next bytes may complete
             } else {
-                throw invalid_utf8(name_, static_cast<std::size_t>(base_ + bad));
+                throw invalid_utf8(name_, static_cast<std::size_t>(base_ + bad),
+                                   window.substr(bad));
             }
         }
         const std::size_t from = static_cast<std::size_t>(counted_ - base_);

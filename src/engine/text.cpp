@@ -328,6 +328,12 @@ text text::from_input(input&& in, std::size_t limit) {
     void* map = ::mmap(nullptr, t.size_, PROT_READ, MAP_PRIVATE, in.fd(), 0);
     if (map == MAP_FAILED) {
         const int err = errno;
+        if (err == ENODEV || err == EINVAL || err == EACCES) {
+            // A file that cannot be mapped (sysfs says 4096 bytes and maps nothing): read it.
+            ::close(std::exchange(t.fd_, -1));
+            std::string contents = read_all(in, limit);
+            return from_string(std::move(contents), in.name());
+        }
         system_input_error(err, "cannot map " + quoted(t.name_));
     }
     ::madvise(map, t.size_, MADV_SEQUENTIAL); // advice only: failure changes nothing
@@ -425,8 +431,9 @@ void text::throw_if_changed() const {
     }
 }
 
-utf8_error invalid_utf8(const std::string& name, std::size_t offset) {
-    return utf8_error(quoted(name) + ": invalid UTF-8 at byte " + std::to_string(offset), offset);
+utf8_error invalid_utf8(const std::string& name, std::size_t offset, std::string_view from_offset) {
+    return utf8_error(quoted(name) + ": invalid UTF-8 at byte " + std::to_string(offset), offset,
+                      std::string(from_offset.substr(0, 4)));
 }
 
 void require_utf8(const text& t, const stop_signal& stop) {

@@ -6,6 +6,7 @@
 
 #include "gilsafe/errors.hpp"
 #include "gilsafe/interrupt.hpp"
+#include "gilsafe/stream.hpp"
 #include "gilsafe/text.hpp"
 
 #include <cerrno>
@@ -43,25 +44,6 @@ file_path parse_path(py::handle path) {
     return out;
 }
 
-// text::open with the GIL released (a FIFO waits for its writer's bytes; Ctrl-C stops
-// the wait: `interrupted`). A signal that interrupts a system call runs Python's
-// handlers, and unless one raises, the open is tried again.
-text open_released(const std::string& path) {
-    const stop_signal sigint = stop_on_sigint();
-    for (;;) {
-        try {
-            return run_released([&] { return text::open(path, sigint); });
-        } catch (const input_error& e) {
-            if (e.code() != std::errc::interrupted) {
-                throw;
-            }
-        }
-        if (PyErr_CheckSignals() != 0) {
-            throw py::error_already_set();
-        }
-    }
-}
-
 [[noreturn]] void raise_os_error(int err, const py::object& filename) {
     errno = err; // Python picks the subclass (FileNotFoundError ...) and strerror from it
     PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, filename.ptr());
@@ -76,7 +58,22 @@ std::size_t search_file(py::handle path, py::handle needle, bool parallel,
     const text_argument word(needle, "search_file", "needle");
     word.require_utf8();
     try {
-        std::optional<text> t(open_released(file.native));
+        // Opening never blocks; a stream (a pipe, a device, /proc) is counted as it is
+        // read, in constant memory, with Ctrl-C polled while it waits for data.
+        input in = input::open(file.native, stop_on_sigint());
+        if (!in.mappable()) {
+            stream_options options;
+            options.parallel = parallel;
+            options.stop = in.stop();
+            try {
+                return run_released([&] { return count_stream(in, word.view(), options); }).count;
+            } catch (const utf8_error& e) {
+                raise_invalid_utf8(e.bytes(), 0, py::handle(),
+                                   "in file " + std::string(py::repr(file.filename)), e.offset());
+            }
+        }
+        std::optional<text> t(
+            run_released([&] { return std::optional<text>(text::from_input(std::move(in))); }));
         std::size_t count = 0;
         std::optional<std::size_t> invalid;
         try {

@@ -93,7 +93,17 @@ void text_argument::raise_invalid_utf8(std::size_t offset) const {
 }
 
 void raise_invalid_utf8(std::string_view bytes, std::size_t offset, py::handle whole,
-                        const std::string& note) {
+                        const std::string& note, std::size_t base) {
+    if (bytes.empty()) { // nothing of the text is left to look at
+        const py::object exception = py::handle(PyExc_UnicodeDecodeError)(
+            "utf-8", py::bytes(), static_cast<py::ssize_t>(base + offset),
+            static_cast<py::ssize_t>(base + offset + 1), "invalid UTF-8");
+        if (!note.empty()) {
+            exception.attr("add_note")(note);
+        }
+        PyErr_SetObject(PyExc_UnicodeDecodeError, exception.ptr());
+        throw py::error_already_set();
+    }
     offset = std::min(offset, bytes.size() - 1);
     // Python's decoder decides from the bytes of one character: at most 4 from its start.
     const std::size_t window = std::min<std::size_t>(4, bytes.size() - offset);
@@ -125,7 +135,8 @@ void raise_invalid_utf8(std::string_view bytes, std::size_t offset, py::handle w
         throw py::error_already_set();
     }
     const py::object exception = py::handle(PyExc_UnicodeDecodeError)(
-        "utf-8", object, static_cast<py::ssize_t>(offset), static_cast<py::ssize_t>(end), reason);
+        "utf-8", object, static_cast<py::ssize_t>(base + offset),
+        static_cast<py::ssize_t>(base + end), reason);
     if (!note.empty()) {
         exception.attr("add_note")(note);
     }

@@ -48,8 +48,11 @@ private:
 /// run on the few bytes from `offset`. Its `object` is `whole` when given (a bytes object
 /// holding exactly `bytes`), else a short bytes copy of the invalid bytes [start, end) (a
 /// large buffer is never copied). `note`, when not empty, is added to the exception
-/// (PEP 678). Needs the GIL.
+/// (PEP 678). `bytes` may be a piece of a longer text that starts at `base` (a stream's
+/// bytes at its error, utf8_error::bytes()): start and end are then base + offsets; an
+/// empty piece gives the reason "invalid UTF-8". Needs the GIL.
 [[noreturn]] void raise_invalid_utf8(std::string_view bytes, std::size_t offset,
-                                     pybind11::handle whole, const std::string& note);
+                                     pybind11::handle whole, const std::string& note,
+                                     std::size_t base = 0);
 
 } // namespace gilsafe::detail

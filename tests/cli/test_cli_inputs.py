@@ -220,3 +220,27 @@ def test_a_file_truncated_while_counted_never_kills_the_process(tmp_path, varian
                 search_py(body[:data["bytes"]].decode(), "is"),), data
             outcomes.add("done")
     assert outcomes
+
+
+def test_the_python_variant_finds_a_streams_bad_bytes_as_they_arrive():
+    """Read whole for --variant python, /dev/urandom still fails at once, not after 1 GiB."""
+    started = time.monotonic()
+    proc = start("wordcount", "/dev/urandom", "is", "--variant", "python")
+    out, err = proc.communicate(timeout=60)
+    assert time.monotonic() - started < 10
+    one_line_error(err, 1, proc.returncode, "'/dev/urandom': invalid UTF-8 at byte ")
+
+
+def test_a_sysfs_file_whose_size_lies_is_read():
+    path = pathlib.Path("/sys/kernel/mm/transparent_hugepage/enabled")
+    if not path.exists():
+        pytest.skip("no sysfs file to try")
+    content = path.read_text()
+    word = content.split()[0].strip("[]")
+    for args in (["wordcount", path, word, "--json"], ["wordcount", path, word, "--json",
+                                                       "--variant", "all"]):
+        proc = start(*args)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        data = json.loads(out)
+        assert data["agree"] and data["results"][0]["count"] == search_py(content, word)

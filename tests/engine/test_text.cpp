@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "gilsafe/stream.hpp"
 #include "gilsafe/word_count.hpp"
 
 #include <fcntl.h>
@@ -135,6 +136,36 @@ TEST(Input, AFifoWithoutAWriterOpensAtOnceAndItsReadStopsOnRequest) {
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
     std::remove(fifo.c_str());
     ::rmdir(dir);
+}
+
+// count_stream's reader thread and counting thread hand blocks over (ThreadSanitizer runs
+// this suite): a pipe fed by a third thread counts as the whole text does.
+TEST(CountStream, APipeThroughTheBlockPipelineCountsAsTheWholeText) {
+    std::string text;
+    for (int i = 0; i < 20000; ++i) {
+        text += "is a\r\nis\xe2\x80\xa8is  \xc3\xa9is is\n";
+    }
+    for (const std::size_t block : {std::size_t{61}, std::size_t{4096}, std::size_t{0}}) {
+        int fds[2];
+        ASSERT_EQ(::pipe(fds), 0);
+        std::thread writer([&] {
+            for (std::size_t at = 0; at < text.size(); at += 1000) {
+                const std::size_t len = std::min<std::size_t>(1000, text.size() - at);
+                if (::write(fds[1], text.data() + at, len) != static_cast<ssize_t>(len)) {
+                    break;
+                }
+            }
+            ::close(fds[1]);
+        });
+        gilsafe::input in = gilsafe::input::open("/dev/fd/" + std::to_string(fds[0]));
+        gilsafe::stream_options options;
+        options.block_size = block;
+        const gilsafe::stream_count got = gilsafe::count_stream(in, "is", options);
+        writer.join();
+        ::close(fds[0]);
+        EXPECT_EQ(got.count, gilsafe::count_sequential(text, "is")) << "block " << block;
+        EXPECT_EQ(got.bytes, text.size());
+    }
 }
 
 // A mapped file cut short while it is read: the missing bytes read as zeros on any

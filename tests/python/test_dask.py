@@ -160,14 +160,21 @@ def test_an_unreachable_scheduler_is_a_clear_error_within_seconds(tmp_path):
 @pytest.mark.parametrize("args, fragment", [
     (["--workers", "0"], "--workers"),
     (["--blocksize", "lots"], "--blocksize"),
+    (["--blocksize", ""], "--blocksize"),
+    (["--blocksize", "1.5"], "--blocksize"),
+    (["--blocksize", "0"], "--blocksize"),
+    (["--blocksize", "-1"], "--blocksize"),
+    (["--no-such-option"], "unrecognized"),
     (["--scheduler", "tcp://127.0.0.1:9", "--workers", "2"], "local cluster only"),
 ])
 def test_usage_errors_exit_2(tmp_path, args, fragment):
     path = tmp_path / "a.txt"
     path.write_text("is")
     result = run_cli(path, "--needle", "is", *args)
+    err = result.stderr.decode()
     assert result.returncode == 2
-    assert fragment in result.stderr.decode()
+    assert err.startswith("word_count.dask: ") and err.count("\n") == 1, err
+    assert fragment in err
 
 
 def test_a_missing_file_on_the_command_line_is_exit_1(tmp_path):

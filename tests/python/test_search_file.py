@@ -8,6 +8,7 @@ costs its mapping, not a copy. Runs against the package in the build tree.
 
 import errno
 import os
+import pathlib
 import random
 import signal
 import subprocess
@@ -290,3 +291,34 @@ def test_a_1_gb_file_is_counted_without_a_copy(tmp_path):
         assert anon_growth < (64 << 20), f"anonymous memory grew by {anon_growth >> 20} MiB"
     finally:
         path.unlink()
+
+
+def test_a_stream_is_counted_as_it_is_read_and_its_bad_bytes_found_at_once():
+    """/dev/urandom never ends: its first invalid byte raises at once, in constant memory."""
+    with pytest.raises(UnicodeDecodeError) as error:
+        word_count.search_file("/dev/urandom", "is")
+    assert error.value.reason in ("invalid start byte", "invalid continuation byte",
+                                  "unexpected end of data")
+    assert error.value.start < 1 << 20
+
+
+def test_a_fifo_counts_its_writers_bytes(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    text = "is a\r\nis\u2028is \u00e9is is\n" * 5000
+    writer = threading.Thread(target=lambda: fifo.write_bytes(text.encode()))
+    writer.start()
+    try:
+        assert word_count.search_file(fifo, "is") == word_count.search_py(text, "is")
+    finally:
+        writer.join()
+
+
+def test_a_file_whose_size_lies_and_cannot_be_mapped_is_read():
+    path = pathlib.Path("/sys/kernel/mm/transparent_hugepage/enabled")
+    if not path.exists():
+        pytest.skip("no sysfs file to try")
+    content = path.read_text()
+    word = content.split()[0].strip("[]")
+    assert os.stat(path).st_size == 4096 != len(content)
+    assert word_count.search_file(path, word) == word_count.search_py(content, word)
