@@ -187,14 +187,19 @@ def test_a_file_that_shrinks_during_the_count_raises_file_changed_error(tmp_path
     assert word_count.FileChangedError.__module__ == "word_count"
     path = tmp_path / "big.txt"
     data = b"is " * (16 << 20)
+    path.write_bytes(data)
+    start = time.perf_counter()
+    word_count.search_file(path, "is")
+    one_call = time.perf_counter() - start
+    rng = random.Random(5)
     for _ in range(50):
         path.write_bytes(data)
         counting = threading.Event()
+        delay = rng.uniform(0, one_call)  # somewhere in the call, however fast the count is
 
         def shrink():
-            # Soon after the call starts: the open is quick, the count takes a while.
             counting.wait()
-            time.sleep(0.002)
+            time.sleep(delay)
             os.truncate(path, len(data) - 1)  # the last page stays mapped: no fault
 
         thread = threading.Thread(target=shrink)
