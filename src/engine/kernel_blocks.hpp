@@ -335,6 +335,28 @@ std::size_t count_words(const Chunker& chunker, const byte* s, std::size_t n, co
     return counter.count(begin, end, all_ascii);
 }
 
+/// The empty fields that start at the positions p .. p + 63 marked in `valid`, from the
+/// chunks of the bytes before them (`cur`: bytes p - 1 .. p + 62) and after (`next`, from
+/// p + 63), the chunker made for \r\n: whole separators settle most positions at once;
+/// those next to a byte of a multi-byte break get the exact rule.
+inline std::size_t empty_fields_in_block(const chunk_bits& cur, const chunk_bits& next,
+                                         std::uint64_t valid, const byte* s, std::size_t n,
+                                         std::size_t p) {
+    const std::uint64_t after = join(cur.sep, next.sep, 1);
+    const std::uint64_t inside_crlf = cur.first & join(cur.last, next.last, 1);
+    const std::uint64_t exact = cur.sep & after & ~inside_crlf & valid;
+    std::size_t count = static_cast<std::size_t>(__builtin_popcountll(exact));
+    std::uint64_t candidates = (cur.sep | cur.maybe_end) &
+                               (after | join(cur.maybe_start, next.maybe_start, 1)) & ~inside_crlf &
+                               ~exact & valid;
+    while (candidates != 0) {
+        const auto bit = static_cast<std::size_t>(__builtin_ctzll(candidates));
+        count += empty_field_at(s, n, p + bit) ? 1U : 0U;
+        candidates &= candidates - 1;
+    }
+    return count;
+}
+
 /// count_empty's loop for text that is not ASCII: the empty fields of the blocks from
 /// p <= stop on, the first one included, while a byte >= 0x80 is around (see
 /// word_counter::mixed_blocks); adds them to `total` and returns where it stopped.
@@ -350,18 +372,7 @@ __attribute__((noinline)) std::size_t mixed_empty_blocks(const Chunker& chunker,
         if ((cur.high | next.high) == 0) {
             break; // ASCII again (never for the first block: count_empty saw a byte)
         }
-        const std::uint64_t after = join(cur.sep, next.sep, 1);
-        const std::uint64_t inside_crlf = cur.first & join(cur.last, next.last, 1);
-        const std::uint64_t exact = cur.sep & after & ~inside_crlf;
-        count += static_cast<std::size_t>(__builtin_popcountll(exact));
-        std::uint64_t candidates = (cur.sep | cur.maybe_end) &
-                                   (after | join(cur.maybe_start, next.maybe_start, 1)) &
-                                   ~inside_crlf & ~exact;
-        while (candidates != 0) {
-            const auto bit = static_cast<std::size_t>(__builtin_ctzll(candidates));
-            count += empty_field_at(s, n, p + bit) ? 1U : 0U;
-            candidates &= candidates - 1;
-        }
+        count += empty_fields_in_block(cur, next, ~std::uint64_t{0}, s, n, p);
         cur = next;
     }
     total += count;
@@ -380,19 +391,7 @@ std::size_t empty_edge_blocks(const Chunker& chunker, const byte* s, std::size_t
     chunk_bits cur = chunk_at(chunker, s, n, c);
     for (; p < stop; p += 64, c += 64) {
         const chunk_bits next = chunk_at(chunker, s, n, c + 64);
-        const std::uint64_t valid = positions_below(p, stop);
-        const std::uint64_t after = join(cur.sep, next.sep, 1);
-        const std::uint64_t inside_crlf = cur.first & join(cur.last, next.last, 1);
-        const std::uint64_t exact = cur.sep & after & ~inside_crlf & valid;
-        total += static_cast<std::size_t>(__builtin_popcountll(exact));
-        std::uint64_t candidates = (cur.sep | cur.maybe_end) &
-                                   (after | join(cur.maybe_start, next.maybe_start, 1)) &
-                                   ~inside_crlf & ~exact & valid;
-        while (candidates != 0) {
-            const auto bit = static_cast<std::size_t>(__builtin_ctzll(candidates));
-            total += empty_field_at(s, n, p + bit) ? 1U : 0U;
-            candidates &= candidates - 1;
-        }
+        total += empty_fields_in_block(cur, next, positions_below(p, stop), s, n, p);
         cur = next;
     }
     return stop;

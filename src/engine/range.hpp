@@ -14,4 +14,11 @@ namespace gilsafe::detail {
 std::size_t count_parallel_range(std::string_view text, std::string_view needle, std::size_t begin,
                                  std::size_t end, const parallel_options& options = {});
 
+/// count_parallel_checked's rules for the positions in [begin, end) of `text`: the count,
+/// and the first invalid offset among the characters that start there. The parts of any
+/// cut of a text combine (detail::combine) to count_parallel_checked of the whole.
+checked_count count_parallel_checked_range(std::string_view text, std::string_view needle,
+                                           std::size_t begin, std::size_t end,
+                                           const parallel_options& options = {});
+
 } // namespace gilsafe::detail

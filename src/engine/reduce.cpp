@@ -123,18 +123,33 @@ std::size_t count_parallel(std::string_view text, std::string_view needle,
     return detail::count_parallel_range(text, needle, 0, text.size(), options);
 }
 
-checked_count count_parallel_checked(std::string_view text, std::string_view needle,
-                                     const parallel_options& options) {
-    const std::size_t grain = parallel_grain(text.size(), options);
+namespace detail {
+
+checked_count count_parallel_checked_range(std::string_view text, std::string_view needle,
+                                           std::size_t begin, std::size_t end,
+                                           const parallel_options& options) {
+    end = std::min(end, text.size());
+    begin = std::min(begin, end);
+    const std::size_t grain = parallel_grain(end - begin, options);
     if (grain == 0) {
-        return count_sequential_checked(text, needle, options.stop);
+        return count_checked_range(text, needle, begin, end);
     }
     return parallel_fold<checked_count>(
-        text, 0, text.size(), grain, options.stop,
-        [&](std::size_t begin, std::size_t end) {
-            return detail::count_checked_range(text, needle, begin, end);
+        text, begin, end, grain, options.stop,
+        [&](std::size_t from, std::size_t to) {
+            return count_checked_range(text, needle, from, to);
         },
-        [](checked_count a, const checked_count& b) { return detail::combine(a, b); });
+        [](checked_count a, const checked_count& b) { return combine(a, b); });
+}
+
+} // namespace detail
+
+checked_count count_parallel_checked(std::string_view text, std::string_view needle,
+                                     const parallel_options& options) {
+    if (parallel_grain(text.size(), options) == 0) {
+        return count_sequential_checked(text, needle, options.stop);
+    }
+    return detail::count_parallel_checked_range(text, needle, 0, text.size(), options);
 }
 
 } // namespace gilsafe

@@ -50,6 +50,16 @@ lone surrogate raises UnicodeEncodeError. The GIL is released while counting; Ct
 raises KeyboardInterrupt.)";
 }
 
+// Defines one of the four searches: `name` on all cores or on one thread.
+void def_search(py::module_& m, const char* name, bool parallel, const char* first_line) {
+    m.def(
+        name,
+        [name, parallel](py::handle contents, py::handle needle) {
+            return search_text(contents, needle, parallel, name);
+        },
+        py::arg("contents"), py::arg("needle"), search_doc(first_line).c_str());
+}
+
 } // namespace
 
 void bind_word_count(py::module_& m) {
@@ -57,38 +67,15 @@ void bind_word_count(py::module_& m) {
     reserve_python_stack();
     // The shutdown protocol's atexit hook, now: it must be in place before any count.
     detail::install_shutdown_hook();
-    m.def(
-        "search",
-        [](py::handle contents, py::handle needle) {
-            return search_text(contents, needle, true, "search");
-        },
-        py::arg("contents"), py::arg("needle"),
-        search_doc("Count the words of contents equal to needle, in parallel on all cores.")
-            .c_str());
-    m.def(
-        "search_sequential",
-        [](py::handle contents, py::handle needle) {
-            return search_text(contents, needle, false, "search_sequential");
-        },
-        py::arg("contents"), py::arg("needle"),
-        search_doc("Count the words of contents equal to needle on one thread.").c_str());
-    m.def(
-        "search_sequential_allow_threads",
-        [](py::handle contents, py::handle needle) {
-            return search_text(contents, needle, false, "search_sequential_allow_threads");
-        },
-        py::arg("contents"), py::arg("needle"),
-        search_doc("search_sequential with the GIL released, so several Python threads can run "
-                   "it at once.")
-            .c_str());
-    m.def(
-        "search_sequential_detached",
-        [](py::handle contents, py::handle needle) {
-            return search_text(contents, needle, false, "search_sequential_detached");
-        },
-        py::arg("contents"), py::arg("needle"),
-        search_doc("Alias of search_sequential_allow_threads (PyO3's newer name: Python::detach).")
-            .c_str());
+    def_search(m, "search", true,
+               "Count the words of contents equal to needle, in parallel on all cores.");
+    def_search(m, "search_sequential", false,
+               "Count the words of contents equal to needle on one thread.");
+    def_search(m, "search_sequential_allow_threads", false,
+               "search_sequential with the GIL released, so several Python threads can run it "
+               "at once.");
+    def_search(m, "search_sequential_detached", false,
+               "Alias of search_sequential_allow_threads (PyO3's newer name: Python::detach).");
 
     // Raised by search_file; the package re-exports it (its __module__ there: word_count).
     const std::string module_name = py::str(m.attr("__name__"));

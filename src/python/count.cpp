@@ -4,16 +4,11 @@
 #include "engine/checked.hpp"
 #include "engine/kernels.hpp"
 #include "engine/range.hpp"
-#include "gilsafe/detail/threads.hpp"
 #include "gilsafe/errors.hpp"
 #include "gilsafe/interrupt.hpp"
 #include "gilsafe/word_count.hpp"
 
 #include <pybind11/pybind11.h>
-
-#include <oneapi/tbb/blocked_range.h>
-#include <oneapi/tbb/parallel_reduce.h>
-#include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -82,27 +77,6 @@ std::size_t count_in_segments(std::size_t size, std::size_t segment, Count&& cou
         throw py::error_already_set();
     }
     return total;
-}
-
-// count_parallel_checked's rules for [begin, end) of `text` (the engine has the range form
-// only for the unchecked count: detail::count_parallel_range). Any cut of the text is
-// exact for both the count and the check (engine/checked.hpp), so plain byte ranges do.
-checked_count count_parallel_checked_range(std::string_view text, std::string_view needle,
-                                           std::size_t begin, std::size_t end) {
-    constexpr std::size_t min_parallel_size = std::size_t{256} << 10;
-    const std::size_t threads = usable_threads();
-    if (end - begin < min_parallel_size || threads < 2) {
-        return count_checked_range(text, needle, begin, end);
-    }
-    const std::size_t grain = std::max<std::size_t>((end - begin) / (threads * 8), 64 << 10);
-    return tbb::this_task_arena::isolate([&] {
-        return tbb::parallel_reduce(
-            tbb::blocked_range<std::size_t>(begin, end, grain), checked_count{},
-            [&](const tbb::blocked_range<std::size_t>& r, checked_count acc) {
-                return combine(acc, count_checked_range(text, needle, r.begin(), r.end()));
-            },
-            [](checked_count a, const checked_count& b) { return combine(a, b); });
-    });
 }
 
 // Throws utf8_error when `result` found invalid UTF-8, else returns its count.

@@ -17,6 +17,7 @@ VARIANTS = ["parallel", "sequential", "sequential-threads", "python"]
 
 sys.path.insert(0, str(ROOT / "tests" / "support"))
 from reference import search_py  # noqa: E402
+from processes import processes_tagged  # noqa: E402
 
 
 def run(*args, stdin=None, user=None, timeout=120, env=None, new_session=False):
@@ -25,21 +26,6 @@ def run(*args, stdin=None, user=None, timeout=120, env=None, new_session=False):
         cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *cmd]
     return subprocess.run(cmd, input=stdin, capture_output=True, timeout=timeout, env=env,
                           start_new_session=new_session)
-
-
-def processes_tagged(tag):
-    """Pids of the running processes whose environment holds TAG (children inherit it)."""
-    found = []
-    for entry in pathlib.Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-        except OSError:
-            continue  # gone, or not ours to read
-        if tag.encode() in environ.split(b"\0"):
-            found.append(int(entry.name))
-    return found
 
 
 def assert_one_line_error(result, code, *fragments):

@@ -6,6 +6,7 @@ import pathlib
 import shutil
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -13,6 +14,9 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 GIL_DEMO = os.environ.get("GIL_DEMO", str(ROOT / "build" / "release" / "app" / "gil_demo"))
 CORPUS_UNIT_BYTES = 858  # a newline + the Zen of Python: one repetition of the corpus
+
+sys.path.insert(0, str(ROOT / "tests" / "support"))
+from processes import processes_tagged  # noqa: E402
 
 
 def option_value(option, value):
@@ -33,21 +37,6 @@ def stderr_line(result, code, *fragments):
     for fragment in fragments:
         assert fragment in err, err
     return err
-
-
-def processes_tagged(tag):
-    """Pids of the running processes whose environment holds TAG (children inherit it)."""
-    found = []
-    for entry in pathlib.Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-        except OSError:
-            continue
-        if tag.encode() in environ.split(b"\0"):
-            found.append(int(entry.name))
-    return found
 
 
 @pytest.fixture
