@@ -9,18 +9,18 @@
 namespace gilsafe {
 namespace detail {
 
-// Counts, then checks, [begin, end) in blocks that stay in cache: the kernel brings a block
-// in from memory, the SIMD validator reads it from L2, and a block the kernel saw to be
-// plain ASCII needs no check at all. Only a block the validator rejects gets the scalar
-// check that finds the exact offset.
+// Counts [begin, end) in blocks that stay in cache, the kernel checking the UTF-8 on the
+// vectors it loads anyway (count_range_scanning). A block it did not vouch for (one with an
+// error, or counted by a kernel without the check) goes to the SIMD validator while still
+// in L2, and only a block that one rejects gets the scalar check for the exact offset.
 checked_count count_checked_range(std::string_view text, std::string_view needle, std::size_t begin,
                                   std::size_t end) {
     checked_count out;
     for (std::size_t at = begin; at < end; at += checked_block_bytes) {
         const std::size_t stop = std::min(end, at + checked_block_bytes);
-        bool all_ascii = false;
-        const std::size_t count = count_range_reporting_ascii(text, needle, at, stop, all_ascii);
-        if (!all_ascii) {
+        utf8_scan scan = utf8_scan::unknown;
+        const std::size_t count = count_range_scanning(text, needle, at, stop, scan);
+        if (scan == utf8_scan::unknown) {
             const std::size_t bad = find_invalid_utf8_range(text, at, stop, checked_block_bytes);
             if (bad != std::string_view::npos) {
                 out.first_invalid = bad;

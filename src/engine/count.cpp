@@ -18,16 +18,16 @@ bool needle_has_separator(std::string_view needle) {
     return false;
 }
 
-std::size_t count_range_reporting_ascii(std::string_view text, std::string_view needle,
-                                        std::size_t begin, std::size_t end, bool& all_ascii) {
-    all_ascii = false;
+std::size_t count_range_scanning(std::string_view text, std::string_view needle, std::size_t begin,
+                                 std::size_t end, utf8_scan& scan) {
+    scan = utf8_scan::unknown;
     const std::size_t n = text.size();
     end = std::min(end, n);
     begin = std::min(begin, end);
     if (needle.empty() || needle.size() > n || needle_has_separator(needle)) {
         return count_range(text, needle, begin, end);
     }
-    return count_words(bytes_of(text), n, bytes_of(needle), needle.size(), begin, end, &all_ascii);
+    return count_words(bytes_of(text), n, bytes_of(needle), needle.size(), begin, end, &scan);
 }
 
 std::size_t count_range(std::string_view text, std::string_view needle, std::size_t begin,

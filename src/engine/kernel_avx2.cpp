@@ -38,7 +38,9 @@ public:
           sep_high_(table(0x01, 0x02, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
           maybe_low_(table(0, 0, 0x0c, 0, 0, 0x01, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0, 0)),
           maybe_high_(table(0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0, 0x02, 0, 0x04, 0, 0x08, 0)),
-          nibble_(_mm256_set1_epi8(0x0f)) {
+          nibble_(_mm256_set1_epi8(0x0f)), first_high_(table(blocks::utf8_tables::first_high)),
+          first_low_(table(blocks::utf8_tables::first_low)),
+          second_high_(table(blocks::utf8_tables::second_high)) {
         for (std::size_t j = 0; j < head_count; ++j) {
             head_[j] = _mm256_set1_epi8(static_cast<char>(needle[std::min(j, m - 1)]));
         }
@@ -128,7 +130,59 @@ public:
         return bits;
     }
 
+    // The UTF-8 check (see kernel_blocks.hpp): the last 32 bytes seen, the errors so far.
+    struct utf8_state {
+        __m256i_u prev = _mm256_setzero_si256();
+        __m256i_u error = _mm256_setzero_si256();
+    };
+
+    void utf8_context(utf8_state& u, const byte* s, std::size_t at) const {
+        if (at >= 32) {
+            u.prev = load(s + at - 32);
+        } else { // the bytes before the text are zeros
+            byte buffer[32] = {};
+            std::memcpy(buffer + 32 - at, s, at);
+            u.prev = load(buffer);
+        }
+    }
+
+    void utf8_step(utf8_state& u, const byte* at) const {
+        check(u, load(at));
+        check(u, load(at + 32));
+    }
+
+    void utf8_step_part(utf8_state& u, const byte* from, unsigned count) const {
+        byte buffer[64] = {};
+        if (count != 0) {
+            std::memcpy(buffer, from, count);
+        }
+        utf8_step(u, buffer);
+    }
+
+    bool utf8_failed(const utf8_state& u) const {
+        return _mm256_testz_si256(u.error, u.error) == 0;
+    }
+
 private:
+    // One step of the lookup algorithm on `v`, after u.prev (see the AVX-512 kernel).
+    void check(utf8_state& u, __m256i v) const {
+        const __m256i before = _mm256_permute2x128_si256(u.prev, v, 0x21);
+        const __m256i prev1 = _mm256_alignr_epi8(v, before, 15);
+        const __m256i prev2 = _mm256_alignr_epi8(v, before, 14);
+        const __m256i prev3 = _mm256_alignr_epi8(v, before, 13);
+        const __m256i classes = _mm256_and_si256(
+            _mm256_and_si256(_mm256_shuffle_epi8(first_high_, high_nibble(prev1)),
+                             _mm256_shuffle_epi8(first_low_, _mm256_and_si256(prev1, nibble_))),
+            _mm256_shuffle_epi8(second_high_, high_nibble(v)));
+        const __m256i must_follow =
+            _mm256_or_si256(_mm256_subs_epu8(prev2, _mm256_set1_epi8(0x60)),
+                            _mm256_subs_epu8(prev3, _mm256_set1_epi8(0x70)));
+        const __m256i wrong = _mm256_xor_si256(
+            _mm256_and_si256(must_follow, _mm256_set1_epi8(static_cast<char>(0x80))), classes);
+        u.error = _mm256_or_si256(u.error, wrong);
+        u.prev = v;
+    }
+
     static __m256i load(const byte* at) {
         return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
     }
@@ -149,6 +203,11 @@ private:
     std::uint64_t separators(__m256i v) const {
         return nonzero(_mm256_and_si256(_mm256_shuffle_epi8(sep_low_, v),
                                         _mm256_shuffle_epi8(sep_high_, high_nibble(v))));
+    }
+
+    static __m256i table(const byte (&bytes)[16]) {
+        return _mm256_broadcastsi128_si256(
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const byte*>(bytes))));
     }
 
     static __m256i table(char b0, char b1, char b2, char b3, char b4, char b5, char b6, char b7,
@@ -172,14 +231,17 @@ private:
     __m256i_u maybe_low_;
     __m256i_u maybe_high_;
     __m256i_u nibble_;
+    __m256i_u first_high_; // the UTF-8 check's tables
+    __m256i_u first_low_;
+    __m256i_u second_high_;
 };
 
 } // namespace
 
 std::size_t count_words_avx2(const byte* s, std::size_t n, const byte* needle, std::size_t m,
-                             std::size_t begin, std::size_t end, bool* all_ascii) {
+                             std::size_t begin, std::size_t end, utf8_scan* scan) {
     const avx2_chunker chunker(needle, m);
-    return blocks::count_words(chunker, s, n, needle, m, begin, end, all_ascii);
+    return blocks::count_words(chunker, s, n, needle, m, begin, end, scan);
 }
 
 constexpr byte crlf[] = {'\r', '\n'};
@@ -212,8 +274,8 @@ bool avx2_supported() {
 namespace gilsafe::detail {
 
 std::size_t count_words_avx2(const byte* s, std::size_t n, const byte* needle, std::size_t m,
-                             std::size_t begin, std::size_t end, bool* all_ascii) {
-    return count_words_scalar(s, n, needle, m, begin, end, all_ascii);
+                             std::size_t begin, std::size_t end, utf8_scan* scan) {
+    return count_words_scalar(s, n, needle, m, begin, end, scan);
 }
 
 std::size_t count_empty_avx2(const byte* s, std::size_t n, std::size_t begin, std::size_t end) {

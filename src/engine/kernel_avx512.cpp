@@ -42,7 +42,9 @@ public:
           sep_high_(table(0x01, 0x02, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
           maybe_low_(table(0, 0, 0x0c, 0, 0, 0x01, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0, 0)),
           maybe_high_(table(0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0, 0x02, 0, 0x04, 0, 0x08, 0)),
-          nibble_(_mm512_set1_epi8(0x0f)) {
+          nibble_(_mm512_set1_epi8(0x0f)), first_high_(table(blocks::utf8_tables::first_high)),
+          first_low_(table(blocks::utf8_tables::first_low)),
+          second_high_(table(blocks::utf8_tables::second_high)) {
         for (std::size_t j = 0; j < head_count; ++j) {
             head_[j] = _mm512_set1_epi8(static_cast<char>(needle[std::min(j, m - 1)]));
         }
@@ -107,7 +109,58 @@ public:
         return {found, _mm512_movepi8_mask(v)};
     }
 
+    // The UTF-8 check (see kernel_blocks.hpp): the last 64 bytes seen, the errors so far.
+    struct utf8_state {
+        __m512i_u prev = _mm512_setzero_si512();
+        __m512i_u error = _mm512_setzero_si512();
+    };
+
+    void utf8_context(utf8_state& u, const byte* s, std::size_t at) const {
+        if (at >= 64) {
+            u.prev = _mm512_loadu_si512(s + at - 64);
+        } else { // the bytes before the text are zeros, and are not read
+            const __mmask64 take = at == 0 ? 0 : ~__mmask64{0} << (64 - at);
+            const auto base = reinterpret_cast<std::uintptr_t>(s) + at - 64;
+            u.prev = _mm512_maskz_loadu_epi8(take, reinterpret_cast<const void*>(base));
+        }
+    }
+
+    void utf8_step(utf8_state& u, const byte* at) const { check(u, _mm512_loadu_si512(at)); }
+
+    void utf8_step_part(utf8_state& u, const byte* from, unsigned count) const {
+        const __mmask64 take = count == 0 ? 0 : ~__mmask64{0} >> (64 - count);
+        check(u, _mm512_maskz_loadu_epi8(take, from));
+    }
+
+    bool utf8_failed(const utf8_state& u) const {
+        return _mm512_test_epi8_mask(u.error, u.error) != 0;
+    }
+
 private:
+    // One step of the lookup algorithm on `v`, after u.prev.
+    void check(utf8_state& u, __m512i v) const {
+        // Each 16-byte lane of v with the 16 bytes before it: lane i of `before` is lane
+        // i - 1 of prev:v, so alignr gives the bytes 1, 2 and 3 places back.
+        const __m512i before =
+            _mm512_permutex2var_epi64(u.prev, _mm512_set_epi64(13, 12, 11, 10, 9, 8, 7, 6), v);
+        const __m512i prev1 = _mm512_alignr_epi8(v, before, 15);
+        const __m512i prev2 = _mm512_alignr_epi8(v, before, 14);
+        const __m512i prev3 = _mm512_alignr_epi8(v, before, 13);
+        const __m512i classes = _mm512_ternarylogic_epi32(
+            _mm512_shuffle_epi8(first_high_, high_nibble(prev1)),
+            _mm512_shuffle_epi8(first_low_, _mm512_and_si512(prev1, nibble_)),
+            _mm512_shuffle_epi8(second_high_, high_nibble(v)), 0x80); // a & b & c
+        // Bit 7: the byte is the 3rd of a character whose lead is 2 back, or the 4th of
+        // one 3 back; it must then be a continuation after a continuation (two_conts).
+        const __m512i must_follow =
+            _mm512_or_si512(_mm512_subs_epu8(prev2, _mm512_set1_epi8(0x60)),
+                            _mm512_subs_epu8(prev3, _mm512_set1_epi8(0x70)));
+        const __m512i wrong = _mm512_xor_si512(
+            _mm512_and_si512(must_follow, _mm512_set1_epi8(static_cast<char>(0x80))), classes);
+        u.error = _mm512_or_si512(u.error, wrong);
+        u.prev = v;
+    }
+
     __m512i high_nibble(__m512i v) const {
         return _mm512_and_si512(_mm512_srli_epi16(v, 4), nibble_);
     }
@@ -115,6 +168,12 @@ private:
     std::uint64_t separators(__m512i v) const {
         return _mm512_test_epi8_mask(_mm512_shuffle_epi8(sep_low_, v),
                                      _mm512_shuffle_epi8(sep_high_, high_nibble(v)));
+    }
+
+    static __m512i table(const byte (&bytes)[16]) {
+        const __m512i lane = _mm512_zextsi128_si512(
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const byte*>(bytes))));
+        return _mm512_maskz_shuffle_i32x4(0xffff, lane, lane, 0);
     }
 
     static __m512i table(char b0, char b1, char b2, char b3, char b4, char b5, char b6, char b7,
@@ -142,14 +201,17 @@ private:
     __m512i_u maybe_low_;
     __m512i_u maybe_high_;
     __m512i_u nibble_;
+    __m512i_u first_high_; // the UTF-8 check's tables
+    __m512i_u first_low_;
+    __m512i_u second_high_;
 };
 
 } // namespace
 
 std::size_t count_words_avx512(const byte* s, std::size_t n, const byte* needle, std::size_t m,
-                               std::size_t begin, std::size_t end, bool* all_ascii) {
+                               std::size_t begin, std::size_t end, utf8_scan* scan) {
     const avx512_chunker chunker(needle, m);
-    return blocks::count_words(chunker, s, n, needle, m, begin, end, all_ascii);
+    return blocks::count_words(chunker, s, n, needle, m, begin, end, scan);
 }
 
 constexpr byte crlf[] = {'\r', '\n'};
@@ -183,8 +245,8 @@ bool avx512_supported() {
 namespace gilsafe::detail {
 
 std::size_t count_words_avx512(const byte* s, std::size_t n, const byte* needle, std::size_t m,
-                               std::size_t begin, std::size_t end, bool* all_ascii) {
-    return count_words_scalar(s, n, needle, m, begin, end, all_ascii);
+                               std::size_t begin, std::size_t end, utf8_scan* scan) {
+    return count_words_scalar(s, n, needle, m, begin, end, scan);
 }
 
 std::size_t count_empty_avx512(const byte* s, std::size_t n, std::size_t begin, std::size_t end) {

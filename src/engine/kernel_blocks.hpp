@@ -36,6 +36,24 @@
 //   bool equal_at(const byte* at):        at[0, m) is the needle (m <= 64; reads at[0, 64));
 //   needle_bits likely(const byte* at):   bit i when the needle's first, second and last
 //                                         bytes are at at + i (m >= 3); high of at[0, 64).
+// and, for the UTF-8 check fused into the count (see utf8_check below), a type
+// `utf8_state` (the last bytes seen, the errors so far; value-initialized: none) and
+//   void utf8_context(utf8_state& u, const byte* s, std::size_t at): the bytes before
+//                                         s + at (those before s read as zero) are the
+//                                         last bytes seen, the errors kept;
+//   void utf8_step(utf8_state& u, const byte* at): checks at[0, 64) after them;
+//   void utf8_step_part(utf8_state& u, const byte* from, unsigned count): the same for
+//                                         from[0, count) followed by zeros;
+//   bool utf8_failed(const utf8_state& u): whether any step found an error.
+//
+// The UTF-8 check (when the caller asks for it) is Keiser and Lemire's "lookup" algorithm
+// (Validating UTF-8 in less than one instruction per byte, 2021; simdjson's): three
+// nibble-table lookups on each byte and the one before it, and a test that the second to
+// fourth bytes of 3- and 4-byte characters are continuation bytes. The loops that meet
+// bytes >= 0x80 run it on the chunks they classify, in order, so each byte is loaded once
+// for both; the edges, which are short, are checked apart. It answers "valid" or "maybe
+// not" (it reads around the range, and an error there counts too): the caller finds exact
+// offsets with the scalar rules.
 
 namespace gilsafe::detail::blocks {
 namespace { // a copy per kernel file, compiled for its instruction set
@@ -61,6 +79,78 @@ struct needle_bits {
     std::uint64_t found = 0;
     std::uint64_t high = 0;
 };
+
+/// The lookup algorithm's tables (see above): error classes of the first byte's high
+/// and low nibble and the second byte's high nibble; a pair of bytes is wrong when the
+/// three classes share a bit. A continuation byte after a continuation byte (0x80) is
+/// right only as the 3rd or 4th byte of a character, which the length test settles.
+namespace utf8_tables {
+constexpr byte too_short = 1 << 0;      // 11______ 0_______, 11______ 11______
+constexpr byte too_long = 1 << 1;       // 0_______ 10______
+constexpr byte overlong_3 = 1 << 2;     // 11100000 100_____
+constexpr byte too_large = 1 << 3;      // 11110100 1001____, 11110100 101_____, 11110101+ 10______
+constexpr byte surrogate = 1 << 4;      // 11101101 101_____
+constexpr byte overlong_2 = 1 << 5;     // 1100000_ 10______
+constexpr byte too_large_1000 = 1 << 6; // 11110101+ 1000____, 1111011_ 1000____, 11111___ 1000____
+constexpr byte overlong_4 = 1 << 6;     // 11110000 1000____
+constexpr byte two_conts = 1 << 7;      // 10______ 10______
+constexpr byte carry = too_short | too_long | two_conts;
+
+constexpr byte first_high[16] = {
+    too_long,
+    too_long,
+    too_long,
+    too_long,
+    too_long,
+    too_long,
+    too_long,
+    too_long,
+    two_conts,
+    two_conts,
+    two_conts,
+    two_conts,                                           // 10______: a continuation byte
+    too_short | overlong_2,                              // 1100____
+    too_short,                                           // 1101____
+    too_short | overlong_3 | surrogate,                  // 1110____
+    too_short | too_large | too_large_1000 | overlong_4, // 1111____
+};
+constexpr byte first_low[16] = {
+    carry | overlong_3 | overlong_2 | overlong_4, // ____0000
+    carry | overlong_2,                           // ____0001
+    carry,
+    carry,
+    carry | too_large, // ____0100
+    carry | too_large | too_large_1000,
+    carry | too_large | too_large_1000,
+    carry | too_large | too_large_1000,
+    carry | too_large | too_large_1000,
+    carry | too_large | too_large_1000,
+    carry | too_large | too_large_1000,
+    carry | too_large | too_large_1000,
+    carry | too_large | too_large_1000,
+    carry | too_large | too_large_1000 | surrogate, // ____1101
+    carry | too_large | too_large_1000,
+    carry | too_large | too_large_1000,
+};
+constexpr byte second_high[16] = {
+    too_short,
+    too_short,
+    too_short,
+    too_short,
+    too_short,
+    too_short,
+    too_short,
+    too_short,
+    too_long | overlong_2 | two_conts | overlong_3 | too_large_1000 | overlong_4, // 1000____
+    too_long | overlong_2 | two_conts | overlong_3 | too_large,                   // 1001____
+    too_long | overlong_2 | two_conts | surrogate | too_large,                    // 101_____
+    too_long | overlong_2 | two_conts | surrogate | too_large,
+    too_short,
+    too_short,
+    too_short,
+    too_short, // 11______
+};
+} // namespace utf8_tables
 
 /// Needles up to this long go through the dense loop (see above).
 constexpr std::size_t dense_needle = 4;
@@ -125,8 +215,9 @@ public:
         : chunker_(chunker), s_(s), n_(n), needle_(needle), m_(m),
           last_(m <= n ? std::min(end, n - m + 1) : 0) {}
 
-    /// Fields that start in [begin, end); with `all_ascii`, whether those bytes are ASCII.
-    std::size_t count(std::size_t begin, std::size_t end, bool* all_ascii) {
+    /// Fields that start in [begin, end); with `scan`, what is known of those bytes' UTF-8.
+    std::size_t count(std::size_t begin, std::size_t end, utf8_scan* scan) {
+        check_ = scan != nullptr;
         std::size_t p = begin;
         // Up to the first position whose chunk (at p - 1) starts a cache line: whole-line
         // loads are much faster than split ones when the text comes from memory.
@@ -134,41 +225,51 @@ public:
             reinterpret_cast<std::uintptr_t>(s_ + std::max<std::size_t>(p, 1) - 1) % 64;
         const std::size_t aligned = std::max<std::size_t>(p, 1) + (64 - misaligned) % 64;
         p = edge_blocks(p, std::min(aligned, last_));
-        switch (m_) {
-        case 1:
-            p = dense_blocks<1>(p);
-            break;
-        case 2:
-            p = dense_blocks<2>(p);
-            break;
-        case 3:
-            p = dense_blocks<3>(p);
-            break;
-        case 4:
-            p = dense_blocks<4>(p);
-            break;
-        default:
-            p = sparse_blocks(p);
-            break;
-        }
+        p = check_ ? middle_blocks<true>(p) : middle_blocks<false>(p);
         p = edge_blocks(p, last_);
-        if (all_ascii != nullptr) {
-            bool ascii = high_ == 0;
-            for (std::size_t i = std::max(begin, last_); ascii && i < end; ++i) {
-                ascii = s_[i] < 0x80; // bytes where no position of the loop started
+        if (scan != nullptr) {
+            // The bytes where no position of the loops started.
+            const std::size_t tail = std::max(begin, last_);
+            std::size_t i = tail;
+            while (i < end && s_[i] < 0x80) {
+                ++i;
             }
-            *all_ascii = ascii;
+            if (i < end) {
+                high_ |= 1;
+                unchecked_ = unchecked_ || !span_valid(tail, end);
+            }
+            *scan = high_ == 0 ? utf8_scan::ascii
+                               : (unchecked_ ? utf8_scan::unknown : utf8_scan::valid);
         }
         return total_;
     }
 
 private:
+    using utf8_state = typename Chunker::utf8_state;
+
+    // The loop for the needle's length, from p on; with Check, the UTF-8 checked along.
+    template <bool Check> std::size_t middle_blocks(std::size_t p) {
+        switch (m_) {
+        case 1:
+            return dense_blocks<1, Check>(p);
+        case 2:
+            return dense_blocks<2, Check>(p);
+        case 3:
+            return dense_blocks<3, Check>(p);
+        case 4:
+            return dense_blocks<4, Check>(p);
+        default:
+            return sparse_blocks<Check>(p);
+        }
+    }
+
     // Whole blocks from p on while their loads lie in the text (the next block's chunk,
     // at p + 63, included), for a needle of M <= dense_needle bytes. Its own function, with
     // locals rather than members, and no call in the loop, so that the loop keeps
     // everything in registers: a block with a byte >= 0x80 around leaves it for
     // mixed_block. Bytes p - 1 .. p + 126 are then ASCII, and high_ has nothing to learn.
-    template <std::size_t M> __attribute__((noinline)) std::size_t dense_blocks(std::size_t p) {
+    template <std::size_t M, bool Check>
+    __attribute__((noinline)) std::size_t dense_blocks(std::size_t p) {
         if (p == 0 || p + 64 > last_ || p + 127 > n_) {
             return p;
         }
@@ -190,7 +291,7 @@ private:
                 cur = next;
             }
             if (p <= stop) {
-                p = mixed_blocks<M>(p, stop);
+                p = mixed_blocks<M, Check>(p, stop);
             }
         }
         total_ += total;
@@ -199,19 +300,28 @@ private:
 
     // dense_blocks' loop for text that is not ASCII: blocks from p <= stop on, the first
     // one included, while a byte >= 0x80 is around; the bytes that may end or start a
-    // multi-byte break are classified along. Returns where it stopped.
-    template <std::size_t M>
+    // multi-byte break are classified along. With Check, the chunks it classifies (from
+    // p - 1 on, in order) are checked as UTF-8 too. Returns where it stopped.
+    template <std::size_t M, bool Check>
     __attribute__((noinline)) std::size_t mixed_blocks(std::size_t p, std::size_t stop) {
         const Chunker& chunker = chunker_;
         const byte* const s = s_;
         std::size_t total = 0;
         std::uint64_t high = 0;
         chunk_bits cur = chunker.classify(s + p - 1);
+        utf8_state utf8{};
+        if constexpr (Check) {
+            chunker.utf8_context(utf8, s, p - 1);
+            chunker.utf8_step(utf8, s + p - 1);
+        }
         for (; p <= stop; p += 64) {
             prefetch_ahead(s + p);
             const chunk_bits next = chunker.classify(s + p + 63);
             if ((cur.high | next.high) == 0) {
                 break; // ASCII again (never for the first block: dense_blocks saw a byte)
+            }
+            if constexpr (Check) {
+                chunker.utf8_step(utf8, s + p + 63); // `cur` was checked before it
             }
             high |= join(cur.high, next.high, 1);
             const std::uint64_t equal = chunker.template equal<M>(s + p);
@@ -226,6 +336,11 @@ private:
             }
             cur = next;
         }
+        if constexpr (Check) {
+            // A character cut at the end of the last chunk checked has its lead byte at a
+            // position of the next loop or the edge, or in the tail: checked there.
+            unchecked_ = unchecked_ || chunker.utf8_failed(utf8);
+        }
         total_ += total;
         high_ |= high;
         return p;
@@ -233,8 +348,9 @@ private:
 
     // Whole blocks from p on while their loads lie in the text, for longer needles: a block
     // without the needle's first, second and last bytes in place costs three comparisons,
-    // and each candidate (usually a match) gets the exact rule right there.
-    __attribute__((noinline)) std::size_t sparse_blocks(std::size_t p) {
+    // and each candidate (usually a match) gets the exact rule right there. With Check, a
+    // block with a byte >= 0x80, and the block after it, are checked as UTF-8 too.
+    template <bool Check> __attribute__((noinline)) std::size_t sparse_blocks(std::size_t p) {
         const std::size_t reach = std::max<std::size_t>(m_, 64) + 64; // bytes read from p
         if (p == 0 || p + 64 > last_ || p + reach > n_) {
             return p;
@@ -246,10 +362,21 @@ private:
         const std::size_t stop = std::min(last_ - 64, n - reach); // the last p to take
         std::size_t total = 0;
         std::uint64_t high = 0;
+        utf8_state utf8{};
+        bool open = false; // the block before p was checked and had a byte >= 0x80
         for (; p <= stop; p += 64) {
             prefetch_ahead(s + p);
             const needle_bits here = chunker.likely(s + p);
             high |= here.high;
+            if constexpr (Check) {
+                if ((here.high != 0) | open) {
+                    if (!open) {
+                        chunker.utf8_context(utf8, s, p);
+                    }
+                    chunker.utf8_step(utf8, s + p);
+                    open = here.high != 0;
+                }
+            }
             for (std::uint64_t c = here.found; c != 0; c &= c - 1) {
                 const std::size_t q = p + static_cast<std::size_t>(__builtin_ctzll(c));
                 const bool equal =
@@ -258,6 +385,12 @@ private:
                              ? 1U
                              : 0U;
             }
+        }
+        if constexpr (Check) {
+            if (open) {
+                step_at(utf8, p);
+            }
+            unchecked_ = unchecked_ || chunker.utf8_failed(utf8);
         }
         total_ += total;
         high_ |= high;
@@ -269,6 +402,8 @@ private:
         if (p >= stop) {
             return p;
         }
+        const std::size_t from = p;
+        std::uint64_t high = 0;
         auto c = static_cast<std::ptrdiff_t>(p) - 1;
         chunk_bits cur = chunk_at(chunker_, s_, n_, c);
         for (; p < stop; p += 64, c += 64) {
@@ -290,7 +425,7 @@ private:
                 after = a.sep;
                 maybe_after = a.maybe_start;
             }
-            high_ |= join(cur.high, next.high, 1) & valid;
+            high |= join(cur.high, next.high, 1) & valid;
             // The needle's ends in place, next to a separator or a byte that may be one.
             std::uint64_t found =
                 first & last_byte & valid & (cur.sep | cur.maybe_end) & (after | maybe_after);
@@ -302,7 +437,34 @@ private:
             total_ += verified(p, found);
             cur = next;
         }
+        high_ |= high;
+        if (check_ && high != 0) {
+            unchecked_ = unchecked_ || !span_valid(from, stop);
+        }
         return stop;
+    }
+
+    // Checks the 64 bytes at `at` (those past the text as zeros) after the state's.
+    void step_at(utf8_state& utf8, std::size_t at) const {
+        if (at + 64 <= n_) {
+            chunker_.utf8_step(utf8, s_ + at);
+        } else {
+            const std::size_t from = std::min(at, n_);
+            chunker_.utf8_step_part(utf8, s_ + from, static_cast<unsigned>(n_ - from));
+        }
+    }
+
+    // Whether the characters that start in [from, to) are surely well-formed (false: maybe
+    // not), from the bytes before `from` to the end of the character cut at `to`.
+    bool span_valid(std::size_t from, std::size_t to) const {
+        utf8_state utf8{};
+        chunker_.utf8_context(utf8, s_, from);
+        std::size_t at = from;
+        for (; at < to; at += 64) {
+            step_at(utf8, at);
+        }
+        step_at(utf8, at);
+        return !chunker_.utf8_failed(utf8);
     }
 
     // How many of the candidates among positions p .. p + 63 the exact rule accepts.
@@ -324,15 +486,17 @@ private:
     std::size_t last_; // positions below it leave room for the needle
     std::size_t total_ = 0;
     std::uint64_t high_ = 0; // bytes >= 0x80 at the positions tested
+    bool check_ = false;     // the caller wants the UTF-8 checked
+    bool unchecked_ = false; // a byte >= 0x80 whose check failed or never ran
 };
 
 /// count_words_K over 64-position blocks (see kernels.hpp); `chunker` compares with the
 /// needle's first and last bytes.
 template <class Chunker>
 std::size_t count_words(const Chunker& chunker, const byte* s, std::size_t n, const byte* needle,
-                        std::size_t m, std::size_t begin, std::size_t end, bool* all_ascii) {
+                        std::size_t m, std::size_t begin, std::size_t end, utf8_scan* scan) {
     word_counter<Chunker> counter(chunker, s, n, needle, m, end);
-    return counter.count(begin, end, all_ascii);
+    return counter.count(begin, end, scan);
 }
 
 /// The empty fields that start at the positions p .. p + 63 marked in `valid`, from the

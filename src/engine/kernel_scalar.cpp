@@ -20,9 +20,9 @@ constexpr std::array<bool, 256> ends_a_separator = [] {
 } // namespace
 
 std::size_t count_words_scalar(const byte* s, std::size_t n, const byte* needle, std::size_t m,
-                               std::size_t begin, std::size_t end, bool* all_ascii) {
-    if (all_ascii != nullptr) {
-        *all_ascii = false; // not known: this kernel skips most bytes
+                               std::size_t begin, std::size_t end, utf8_scan* scan) {
+    if (scan != nullptr) {
+        *scan = utf8_scan::unknown; // this kernel skips most bytes
     }
     std::size_t total = 0;
     std::size_t p = begin;

@@ -107,18 +107,18 @@ kernel use_kernel(kernel k) {
 }
 
 std::size_t count_words(const byte* s, std::size_t n, const byte* needle, std::size_t m,
-                        std::size_t begin, std::size_t end, bool* all_ascii) {
+                        std::size_t begin, std::size_t end, utf8_scan* scan) {
     switch (active_kernel()) {
     case kernel::avx512:
-        return count_words_avx512(s, n, needle, m, begin, end, all_ascii);
+        return count_words_avx512(s, n, needle, m, begin, end, scan);
     case kernel::avx2:
-        return count_words_avx2(s, n, needle, m, begin, end, all_ascii);
+        return count_words_avx2(s, n, needle, m, begin, end, scan);
     case kernel::vector:
-        return count_words_vector(s, n, needle, m, begin, end, all_ascii);
+        return count_words_vector(s, n, needle, m, begin, end, scan);
     case kernel::scalar:
         break;
     }
-    return count_words_scalar(s, n, needle, m, begin, end, all_ascii);
+    return count_words_scalar(s, n, needle, m, begin, end, scan);
 }
 
 std::size_t count_empty(const byte* s, std::size_t n, std::size_t begin, std::size_t end) {

@@ -87,7 +87,7 @@ private:
 
 // A step tests positions p..p+15 and reads bytes p-1 .. p+m+15.
 std::size_t count_words_vector(const byte* s, std::size_t n, const byte* needle, std::size_t m,
-                               std::size_t begin, std::size_t end, bool* all_ascii) {
+                               std::size_t begin, std::size_t end, utf8_scan* scan) {
     std::size_t total = 0;
     std::size_t p = begin;
     if (p == 0 && p < end) {
@@ -130,7 +130,7 @@ std::size_t count_words_vector(const byte* s, std::size_t n, const byte* needle,
         }
     }
     total += exact_count.total();
-    if (all_ascii != nullptr) {
+    if (scan != nullptr) {
         bool ascii = !any_high(seen);
         for (std::size_t i = begin; ascii && i < std::min(end, begin + 1); ++i) {
             ascii = s[i] < 0x80; // position 0, tested before the loop
@@ -138,7 +138,7 @@ std::size_t count_words_vector(const byte* s, std::size_t n, const byte* needle,
         for (std::size_t i = p; ascii && i < end; ++i) {
             ascii = s[i] < 0x80; // the tail the loop did not load
         }
-        *all_ascii = ascii;
+        *scan = ascii ? utf8_scan::ascii : utf8_scan::unknown;
     }
     if (p < end) {
         total += count_words_scalar(s, n, needle, m, p, end);
@@ -196,8 +196,8 @@ bool vector_supported() {
 #else
 
 std::size_t count_words_vector(const byte* s, std::size_t n, const byte* needle, std::size_t m,
-                               std::size_t begin, std::size_t end, bool* all_ascii) {
-    return count_words_scalar(s, n, needle, m, begin, end, all_ascii);
+                               std::size_t begin, std::size_t end, utf8_scan* scan) {
+    return count_words_scalar(s, n, needle, m, begin, end, scan);
 }
 
 std::size_t count_empty_vector(const byte* s, std::size_t n, std::size_t begin, std::size_t end) {

@@ -18,6 +18,13 @@ constexpr std::size_t stop_poll_bytes = std::size_t{4} << 20;
 
 /// The counting kernels, slowest first. Each counts exactly the same fields; the fastest
 /// one the CPU runs is used unless GILSAFE_KERNEL or use_kernel picks another.
+/// What a kernel learned about the UTF-8 of the bytes [begin, end) it counted.
+enum class utf8_scan {
+    unknown, ///< not checked, or maybe not valid: the caller checks the bytes itself
+    ascii,   ///< every byte is below 0x80
+    valid,   ///< every character that starts there is well-formed (Unicode Table 3-7)
+};
+
 enum class kernel {
     scalar, ///< memchr for a word's first byte, a table for the empty needle
     vector, ///< 16 positions a step in portable vector code: SSE2 on x86-64, NEON on ARM
@@ -27,29 +34,30 @@ enum class kernel {
 
 // Every kernel has the same two entry points:
 //
-//   count_words_K(s, n, needle, m, begin, end, all_ascii): fields equal to the
-//     (non-empty, separator-free, m <= n) needle that start in [begin, end) of s[0, n).
-//     When `all_ascii` is given, a SIMD kernel says whether the bytes [begin, end) are
-//     plain ASCII (read anyway, so the UTF-8 check can skip them); scalar says false.
+//   count_words_K(s, n, needle, m, begin, end, scan): fields equal to the (non-empty,
+//     separator-free, m <= n) needle that start in [begin, end) of s[0, n). When `scan`
+//     is given, the kernel also says what it learned of those bytes' UTF-8 (see
+//     utf8_scan): the AVX2 and AVX-512 kernels check it on the vectors they load anyway,
+//     the vector kernel only sees whether the bytes are ASCII, scalar learns nothing.
 //   count_empty_K(s, n, begin, end): empty fields that start in [begin, end), position
 //     n (a trailing empty field) included when end == n.
 //
 // A kernel the build or CPU lacks is never called (kernel_supported says which exist).
 
 std::size_t count_words_scalar(const byte* s, std::size_t n, const byte* needle, std::size_t m,
-                               std::size_t begin, std::size_t end, bool* all_ascii = nullptr);
+                               std::size_t begin, std::size_t end, utf8_scan* scan = nullptr);
 std::size_t count_empty_scalar(const byte* s, std::size_t n, std::size_t begin, std::size_t end);
 
 std::size_t count_words_vector(const byte* s, std::size_t n, const byte* needle, std::size_t m,
-                               std::size_t begin, std::size_t end, bool* all_ascii = nullptr);
+                               std::size_t begin, std::size_t end, utf8_scan* scan = nullptr);
 std::size_t count_empty_vector(const byte* s, std::size_t n, std::size_t begin, std::size_t end);
 
 std::size_t count_words_avx2(const byte* s, std::size_t n, const byte* needle, std::size_t m,
-                             std::size_t begin, std::size_t end, bool* all_ascii = nullptr);
+                             std::size_t begin, std::size_t end, utf8_scan* scan = nullptr);
 std::size_t count_empty_avx2(const byte* s, std::size_t n, std::size_t begin, std::size_t end);
 
 std::size_t count_words_avx512(const byte* s, std::size_t n, const byte* needle, std::size_t m,
-                               std::size_t begin, std::size_t end, bool* all_ascii = nullptr);
+                               std::size_t begin, std::size_t end, utf8_scan* scan = nullptr);
 std::size_t count_empty_avx512(const byte* s, std::size_t n, std::size_t begin, std::size_t end);
 
 /// True when this build has the vector kernel (the target has SSE2 or NEON).
@@ -92,7 +100,7 @@ kernel best_kernel();
 
 /// The active kernel's count_words_K.
 std::size_t count_words(const byte* s, std::size_t n, const byte* needle, std::size_t m,
-                        std::size_t begin, std::size_t end, bool* all_ascii = nullptr);
+                        std::size_t begin, std::size_t end, utf8_scan* scan = nullptr);
 
 /// The active kernel's count_empty_K.
 std::size_t count_empty(const byte* s, std::size_t n, std::size_t begin, std::size_t end);
@@ -107,9 +115,9 @@ std::size_t count_range(std::string_view text, std::string_view needle, std::siz
 std::size_t count_range_polled(std::string_view text, std::string_view needle, std::size_t begin,
                                std::size_t end, const gilsafe::stop_signal& stop);
 
-/// count_range, and whether the kernel saw [begin, end) to be plain ASCII (false: not
-/// known).
-std::size_t count_range_reporting_ascii(std::string_view text, std::string_view needle,
-                                        std::size_t begin, std::size_t end, bool& all_ascii);
+/// count_range, and what the kernel learned of the UTF-8 of [begin, end) on the way (a
+/// check fused into the count: `unknown` leaves it to the caller).
+std::size_t count_range_scanning(std::string_view text, std::string_view needle, std::size_t begin,
+                                 std::size_t end, utf8_scan& scan);
 
 } // namespace gilsafe::detail

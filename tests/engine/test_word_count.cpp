@@ -280,6 +280,7 @@ TEST(WordCount, ParallelCountCalledFromATaskNeverRunsOuterTasksWhileWaiting) {
 // --- every kernel (scalar, vector, AVX2, AVX-512: those this CPU runs) -----------------
 
 using gilsafe::detail::kernel;
+using gilsafe::detail::utf8_scan;
 using gilsafe_test::for_each_kernel;
 
 std::string kernel_trace(kernel k) {
@@ -400,7 +401,8 @@ TEST(Kernels, EveryCutOfARangeAddsUpToTheWhole) {
 
 // Long random texts (so the whole-block loops run, on ASCII and mixed blocks alike), with
 // needles taken from the text itself so that they match; the SIMD kernels also report
-// exactly whether a range is ASCII (the scalar one says "not known").
+// exactly whether a range is ASCII, and never call a range with an error valid (the
+// scalar one says "not known").
 TEST(Kernels, AgreeWithTheNaiveSplitterOnLongRandomText) {
     const std::vector<std::string> alphabet = {" ",
                                                " ",
@@ -462,9 +464,9 @@ TEST(Kernels, AgreeWithTheNaiveSplitterOnLongRandomText) {
                               count_range(text, needle, cut, text.size()),
                           expected)
                     << kernel_trace(k) << " cut " << cut;
-                bool ascii = false;
-                const std::size_t reported = gilsafe::detail::count_range_reporting_ascii(
-                    text, needle, cut, text.size(), ascii);
+                utf8_scan scan = utf8_scan::valid;
+                const std::size_t reported =
+                    gilsafe::detail::count_range_scanning(text, needle, cut, text.size(), scan);
                 ASSERT_EQ(reported, count_range(text, needle, cut, text.size()));
                 if (!needle.empty() && needle.size() <= text.size() &&
                     !gilsafe::detail::needle_has_separator(needle) && k != kernel::scalar) {
@@ -472,14 +474,155 @@ TEST(Kernels, AgreeWithTheNaiveSplitterOnLongRandomText) {
                     for (std::size_t i = cut; i < text.size(); ++i) {
                         really = really && static_cast<unsigned char>(text[i]) < 0x80;
                     }
-                    ASSERT_EQ(ascii, really) << kernel_trace(k) << " cut " << cut;
+                    ASSERT_EQ(scan == utf8_scan::ascii, really)
+                        << kernel_trace(k) << " cut " << cut;
+                    if (scan == utf8_scan::valid) {
+                        ASSERT_EQ(gilsafe::detail::find_invalid_utf8_scalar(text, cut, text.size()),
+                                  std::string_view::npos)
+                            << kernel_trace(k) << " cut " << cut;
+                    }
                 } else {
-                    ASSERT_FALSE(ascii) << kernel_trace(k); // not known
+                    ASSERT_EQ(scan, utf8_scan::unknown) << kernel_trace(k);
                 }
             });
         }
     }
     EXPECT_GT(nonzero, 4000U);
+}
+
+// The UTF-8 check fused into the AVX2 and AVX-512 kernels: on valid text it vouches for
+// every range that is not ASCII, whatever the needle's loop (dense, mixed, sparse, edges)
+// and wherever the range is cut; once one error is planted it never calls the range that
+// holds it valid, and the counts stay exact either way.
+TEST(Kernels, TheFusedUtf8CheckVouchesForValidTextAndNeverForAnError) {
+    const std::vector<std::string> pieces = {" ",
+                                             " ",
+                                             "\n",
+                                             "\r\n",
+                                             "is",
+                                             "a",
+                                             "the",
+                                             "ab",
+                                             "\u00e9",
+                                             "\u0416",
+                                             "\u0416\u0416",
+                                             "\u4e2d",
+                                             "\U0001F600",
+                                             "\u0085",
+                                             "\u2028",
+                                             "\u00a0",
+                                             "\u07ff",
+                                             "\uffff",
+                                             "\U0010FFFF",
+                                             std::string(70, ' '),
+                                             std::string(130, 'x')};
+    const std::vector<std::string> errors = {"\x80",
+                                             "\xff",
+                                             "\xc0\x80",
+                                             "\xed\xa0\x80",
+                                             "\xf4\x90\x80\x80",
+                                             "\xe0\x80\x80",
+                                             "\xf0\x80\x80\x80",
+                                             "\xc2",
+                                             "\xe2\x80",
+                                             "\xf0\x9f\x98",
+                                             "\xc2\xc2",
+                                             "\xf5\x80\x80\x80"};
+    const std::vector<std::string> needles = {
+        "a", "is", "\u00e9", "the", "\u0416\u0416", "\u4e2d\u4e2d", "\U0001F600x", "abcdefgh"};
+    const auto fused = [](kernel k) { return k == kernel::avx2 || k == kernel::avx512; };
+    std::mt19937_64 rng(20261126);
+    std::size_t vouched = 0;
+    std::size_t caught = 0;
+    for (int round = 0; round < 400; ++round) {
+        std::string text;
+        const std::size_t count = 1 + rng() % 120;
+        for (std::size_t i = 0; i < count; ++i) {
+            text += pieces[rng() % pieces.size()];
+        }
+        std::string broken = text;
+        const std::size_t at = rng() % (broken.size() + 1);
+        broken.insert(at, errors[rng() % errors.size()]);
+        for (const std::string* t : {&text, &broken}) {
+            const std::size_t n = t->size();
+            const std::size_t b = rng() % (n + 1);
+            const std::size_t e = b + rng() % (n - b + 1);
+            // The text's first error is what the ranges of any cut must find: a range may
+            // leave the later bytes of a character that started before it to that one.
+            const std::size_t first = gilsafe::detail::find_invalid_utf8_scalar(*t, 0, n);
+            const bool valid = first == std::string_view::npos;
+            const bool error_in_range = !valid && b <= first && first < e;
+            ASSERT_EQ(valid, t == &text);
+            bool ascii = true;
+            for (std::size_t i = b; i < e; ++i) {
+                ascii = ascii && static_cast<unsigned char>((*t)[i]) < 0x80;
+            }
+            for (const std::string& needle : needles) {
+                if (needle.size() > n) {
+                    continue;
+                }
+                for_each_kernel([&](kernel k) {
+                    utf8_scan scan = utf8_scan::unknown;
+                    ASSERT_EQ(gilsafe::detail::count_range_scanning(*t, needle, b, e, scan),
+                              count_range(*t, needle, b, e))
+                        << kernel_trace(k);
+                    if (error_in_range) {
+                        ASSERT_EQ(scan, utf8_scan::unknown)
+                            << kernel_trace(k) << " " << testing::PrintToString(*t) << " [" << b
+                            << ", " << e << ") / " << testing::PrintToString(needle);
+                        caught += fused(k) ? 1U : 0U;
+                    } else if (valid && fused(k)) {
+                        ASSERT_EQ(scan, ascii ? utf8_scan::ascii : utf8_scan::valid)
+                            << kernel_trace(k) << " " << testing::PrintToString(*t) << " [" << b
+                            << ", " << e << ") / " << testing::PrintToString(needle);
+                        vouched += ascii ? 0U : 1U;
+                    }
+                });
+            }
+        }
+    }
+    if (gilsafe::detail::kernel_supported(kernel::avx2)) {
+        EXPECT_GT(vouched, 500U);
+        EXPECT_GT(caught, 500U);
+    }
+}
+
+// One error planted at every offset of texts that run each loop of the fused check (ASCII
+// filler: the dense and sparse loops meet it alone; Cyrillic filler: the mixed loops), for
+// needles of every loop's length and ranges that start and end anywhere near it.
+TEST(Kernels, TheFusedUtf8CheckFindsAnErrorAtEveryOffset) {
+    const std::vector<std::string> errors = {"\x80",         "\xc2",         "\xe2\x80",
+                                             "\xf0\x9f\x98", "\xed\xa0\x80", "\xc0\xaf"};
+    const std::vector<std::string> needles = {"a", "ab", "abcd", "abcde", "\u0416\u0416\u0416"};
+    for (const std::string filler : {"ab cd ", "\u0416\u0436 "}) {
+        std::string base;
+        while (base.size() < 300) {
+            base += filler;
+        }
+        for (const std::string& error : errors) {
+            for (std::size_t at = 0; at <= base.size(); ++at) {
+                const std::string text = base.substr(0, at) + error + base.substr(at);
+                const std::size_t first =
+                    gilsafe::detail::find_invalid_utf8_scalar(text, 0, text.size());
+                ASSERT_NE(first, std::string_view::npos);
+                const std::size_t b =
+                    at % 3 == 0 ? 0 : first - std::min<std::size_t>(first, at % 70);
+                const std::size_t e =
+                    at % 2 == 0 ? text.size() : std::min(text.size(), first + 1 + at % 67);
+                for (const std::string& needle : needles) {
+                    for_each_kernel([&](kernel k) {
+                        utf8_scan scan = utf8_scan::valid;
+                        ASSERT_EQ(gilsafe::detail::count_range_scanning(text, needle, b, e, scan),
+                                  count_range(text, needle, b, e))
+                            << kernel_trace(k);
+                        ASSERT_EQ(scan, utf8_scan::unknown)
+                            << kernel_trace(k) << " " << testing::PrintToString(error) << " at "
+                            << at << " [" << b << ", " << e << ") / " << needle;
+                    });
+                }
+            }
+        }
+    }
 }
 
 } // namespace

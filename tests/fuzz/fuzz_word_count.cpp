@@ -217,9 +217,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         // UTF-8: run it anyway so ASan checks that promise; the value means nothing.
         (void)gilsafe::count_sequential(text, needle);
         (void)gilsafe::count_parallel(text, needle, tiny);
-        gilsafe_test::for_each_kernel([&](gilsafe::detail::kernel) {
+        gilsafe_test::for_each_kernel([&](gilsafe::detail::kernel k) {
             (void)gilsafe::detail::count_range(text, needle, 0, cut);
             (void)gilsafe::detail::count_range(text, needle, cut, text.size());
+            // Each kernel's UTF-8 check fused into the count finds the same first error.
+            const std::string what = std::string("kernel ") + gilsafe::detail::name_of(k);
+            expect((what + ": count_sequential_checked first_invalid").c_str(),
+                   gilsafe::count_sequential_checked(text, needle).first_invalid, bad);
+            expect((what + ": count_parallel_checked first_invalid").c_str(),
+                   gilsafe::count_parallel_checked(text, needle, tiny).first_invalid, bad);
         });
         return 0;
     }
