@@ -44,6 +44,12 @@ public:
         for (std::size_t j = 0; j < head_count; ++j) {
             head_[j] = _mm256_set1_epi8(static_cast<char>(needle[std::min(j, m - 1)]));
         }
+        if (m >= 3) {
+            probes_ = blocks::choose_probes(needle, m);
+            for (std::size_t j = 0; j < 3; ++j) {
+                probe_[j] = _mm256_set1_epi8(static_cast<char>(needle[probes_.at[j]]));
+            }
+        }
         if (m <= 64) {
             byte padded[64] = {};
             std::memcpy(padded, needle, m);
@@ -113,19 +119,18 @@ public:
         return (same & length_) == length_;
     }
 
-    // Bit i when the needle's first, second and last bytes are at at + i (m >= 3), and
-    // which bytes of at[0, 64) are not ASCII.
+    // Bit i when the needle's probe bytes are in place for it to start at at + i (m >= 3),
+    // and which bytes of at[0, 64) are not ASCII.
     blocks::needle_bits likely(const byte* at) const {
         blocks::needle_bits bits;
         for (unsigned half = 0; half < 2; ++half) {
             const byte* h = at + 32 * half;
-            const __m256i v = load(h);
-            const __m256i found =
-                _mm256_and_si256(_mm256_and_si256(_mm256_cmpeq_epi8(v, head_[0]),
-                                                  _mm256_cmpeq_epi8(load(h + 1), head_[1])),
-                                 _mm256_cmpeq_epi8(load(h + m_ - 1), last_));
+            const __m256i found = _mm256_and_si256(
+                _mm256_and_si256(_mm256_cmpeq_epi8(load(h + probes_.at[0]), probe_[0]),
+                                 _mm256_cmpeq_epi8(load(h + probes_.at[1]), probe_[1])),
+                _mm256_cmpeq_epi8(load(h + probes_.at[2]), probe_[2]));
             bits.found |= mask(found) << (32 * half);
-            bits.high |= mask(v) << (32 * half);
+            bits.high |= mask(load(h)) << (32 * half);
         }
         return bits;
     }
@@ -221,8 +226,10 @@ private:
     // Unaligned vector types: a sanitizer's stack frames need not honour the 32-byte
     // alignment of __m256i members (ASan's fake stacks crashed on it).
     static constexpr std::size_t head_count = 4;
-    __m256i_u head_[head_count]; // the needle's first bytes (its last one repeated)
-    std::uint64_t length_ = 0;   // the needle's bytes, for needles up to 64 bytes
+    __m256i_u head_[head_count];   // the needle's first bytes (its last one repeated)
+    blocks::needle_probes probes_; // likely's offsets and bytes (needles of 3 bytes or more)
+    __m256i_u probe_[3] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+    std::uint64_t length_ = 0; // the needle's bytes, for needles up to 64 bytes
     __m256i_u padded_[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
     __m256i_u first_;
     __m256i_u last_;

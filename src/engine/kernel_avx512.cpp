@@ -48,6 +48,12 @@ public:
         for (std::size_t j = 0; j < head_count; ++j) {
             head_[j] = _mm512_set1_epi8(static_cast<char>(needle[std::min(j, m - 1)]));
         }
+        if (m >= 3) {
+            probes_ = blocks::choose_probes(needle, m);
+            for (std::size_t j = 0; j < 3; ++j) {
+                probe_[j] = _mm512_set1_epi8(static_cast<char>(needle[probes_.at[j]]));
+            }
+        }
         if (m <= 64) {
             length_ = m == 64 ? ~__mmask64{0} : (__mmask64{1} << m) - 1;
             padded_ = _mm512_maskz_loadu_epi8(length_, needle);
@@ -99,14 +105,15 @@ public:
         return _mm512_mask_cmpneq_epi8_mask(length_, _mm512_loadu_si512(at), padded_) == 0;
     }
 
-    // Bit i when the needle's first, second and last bytes are at at + i (m >= 3), and
-    // which bytes of at[0, 64) are not ASCII.
+    // Bit i when the needle's probe bytes are in place for it to start at at + i (m >= 3),
+    // and which bytes of at[0, 64) are not ASCII.
     blocks::needle_bits likely(const byte* at) const {
-        const __m512i v = _mm512_loadu_si512(at);
-        __mmask64 found = _mm512_cmpeq_epi8_mask(v, head_[0]);
-        found = _mm512_mask_cmpeq_epi8_mask(found, _mm512_loadu_si512(at + 1), head_[1]);
-        found = _mm512_mask_cmpeq_epi8_mask(found, _mm512_loadu_si512(at + m_ - 1), last_);
-        return {found, _mm512_movepi8_mask(v)};
+        __mmask64 found = _mm512_cmpeq_epi8_mask(_mm512_loadu_si512(at + probes_.at[0]), probe_[0]);
+        found =
+            _mm512_mask_cmpeq_epi8_mask(found, _mm512_loadu_si512(at + probes_.at[1]), probe_[1]);
+        found =
+            _mm512_mask_cmpeq_epi8_mask(found, _mm512_loadu_si512(at + probes_.at[2]), probe_[2]);
+        return {found, _mm512_movepi8_mask(_mm512_loadu_si512(at))};
     }
 
     // The UTF-8 check (see kernel_blocks.hpp): the last 64 bytes seen, the errors so far.
@@ -191,8 +198,10 @@ private:
     // Unaligned vector types: a sanitizer's stack frames need not honour the 64-byte
     // alignment of __m512i members (ASan's fake stacks crashed on it).
     static constexpr std::size_t head_count = 4;
-    __m512i_u head_[head_count]; // the needle's first bytes (its last one repeated)
-    __mmask64 length_ = 0;       // the needle's bytes, for needles up to 64 bytes
+    __m512i_u head_[head_count];   // the needle's first bytes (its last one repeated)
+    blocks::needle_probes probes_; // likely's offsets and bytes (needles of 3 bytes or more)
+    __m512i_u probe_[3] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
+    __mmask64 length_ = 0; // the needle's bytes, for needles up to 64 bytes
     __m512i_u padded_ = _mm512_setzero_si512();
     __m512i_u first_;
     __m512i_u last_;

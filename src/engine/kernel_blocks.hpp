@@ -15,7 +15,7 @@
 //     serves twice: for "ends before P" as is, and for "starts after P + m" shifted by
 //     m + 1 across it and the next block's chunk. The needle is compared whole, so a
 //     match between ASCII separators is counted by a popcount.
-//   - sparse (longer needles): the needle's first, second and last bytes are compared; a
+//   - sparse (longer needles): three of the needle's bytes are compared (choose_probes); a
 //     candidate (rare, and usually a match) is checked on its own: the whole needle in
 //     one masked vector comparison, its neighbours by the scalar separator rules.
 // Only bytes that may end or start a multi-byte break (0x85, 0xa8-0xa9 / 0xc2, 0xe2) send
@@ -34,8 +34,9 @@
 //   std::uint64_t equal<M>(const byte* at): bit i when at[i, i + M) is the needle's start
 //                                         (M <= dense_needle);
 //   bool equal_at(const byte* at):        at[0, m) is the needle (m <= 64; reads at[0, 64));
-//   needle_bits likely(const byte* at):   bit i when the needle's first, second and last
-//                                         bytes are at at + i (m >= 3); high of at[0, 64).
+//   needle_bits likely(const byte* at):   bit i when the needle's probe bytes (see
+//                                         choose_probes) are in place for it to start at
+//                                         at + i (m >= 3); high of at[0, 64).
 // and, for the UTF-8 check fused into the count (see utf8_check below), a type
 // `utf8_state` (the last bytes seen, the errors so far; value-initialized: none) and
 //   void utf8_context(utf8_state& u, const byte* s, std::size_t at): the bytes before
@@ -151,6 +152,44 @@ constexpr byte second_high[16] = {
     too_short, // 11______
 };
 } // namespace utf8_tables
+
+/// The three offsets of the needle (m >= 3) whose bytes the sparse loop compares first.
+/// An ASCII needle's first, second and last bytes. A needle with other characters is told
+/// apart by its continuation bytes (0x80-0xbf): its last, first and middle one, then the
+/// last, first and second bytes. Lead bytes say little (0xd0 and 0xd1 are half of Russian
+/// text: "лучше" probed at d0 bb .. b5 met a candidate every other block, and mispredicted
+/// branches made the count 2.5x slower than by d0 bb's 0xbb, 0x88 and 0xb5).
+struct needle_probes {
+    std::size_t at[3] = {};
+};
+
+inline needle_probes choose_probes(const byte* needle, std::size_t m) {
+    const auto continuation = [&](std::size_t i) { return (needle[i] & 0xc0) == 0x80; };
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < m; ++i) {
+        total += continuation(i) ? 1U : 0U;
+    }
+    std::size_t first = m; // none
+    std::size_t middle = m;
+    std::size_t last = m;
+    for (std::size_t i = 0, seen = 0; i < m; ++i) {
+        if (continuation(i)) {
+            first = seen == 0 ? i : first;
+            middle = seen == total / 2 ? i : middle;
+            last = i;
+            ++seen;
+        }
+    }
+    needle_probes probes;
+    std::size_t taken = 0;
+    for (const std::size_t pick : {last, first, middle, std::size_t{0}, std::size_t{1}, m - 1}) {
+        if (pick < m && taken < 3 &&
+            std::find(probes.at, probes.at + taken, pick) == probes.at + taken) {
+            probes.at[taken++] = pick;
+        }
+    }
+    return probes; // three offsets: {0, 1, m - 1} has three when m >= 3
+}
 
 /// Needles up to this long go through the dense loop (see above).
 constexpr std::size_t dense_needle = 4;
@@ -347,9 +386,10 @@ private:
     }
 
     // Whole blocks from p on while their loads lie in the text, for longer needles: a block
-    // without the needle's first, second and last bytes in place costs three comparisons,
-    // and each candidate (usually a match) gets the exact rule right there. With Check, a
-    // block with a byte >= 0x80, and the block after it, are checked as UTF-8 too.
+    // without the needle's probe bytes in place costs three comparisons, and each
+    // candidate (usually a match) gets the exact rule right there. Like dense_blocks, a
+    // tight loop while the bytes are ASCII; a block with a byte >= 0x80 leaves it for
+    // sparse_mixed_blocks, which also checks the UTF-8.
     template <bool Check> __attribute__((noinline)) std::size_t sparse_blocks(std::size_t p) {
         const std::size_t reach = std::max<std::size_t>(m_, 64) + 64; // bytes read from p
         if (p == 0 || p + 64 > last_ || p + reach > n_) {
@@ -357,44 +397,83 @@ private:
         }
         const Chunker& chunker = chunker_;
         const byte* const s = s_;
-        const std::size_t n = n_;
-        const std::size_t m = m_;
-        const std::size_t stop = std::min(last_ - 64, n - reach); // the last p to take
+        const std::size_t stop = std::min(last_ - 64, n_ - reach); // the last p to take
         std::size_t total = 0;
-        std::uint64_t high = 0;
-        utf8_state utf8{};
-        bool open = false; // the block before p was checked and had a byte >= 0x80
-        for (; p <= stop; p += 64) {
-            prefetch_ahead(s + p);
-            const needle_bits here = chunker.likely(s + p);
-            high |= here.high;
-            if constexpr (Check) {
-                if ((here.high != 0) | open) {
-                    if (!open) {
-                        chunker.utf8_context(utf8, s, p);
-                    }
-                    chunker.utf8_step(utf8, s + p);
-                    open = here.high != 0;
+        while (p <= stop) {
+            for (; p <= stop; p += 64) {
+                prefetch_ahead(s + p);
+                const needle_bits here = chunker.likely(s + p);
+                if (here.high != 0) {
+                    break;
+                }
+                if (here.found != 0) {
+                    total += sparse_candidates(p, here.found);
                 }
             }
-            for (std::uint64_t c = here.found; c != 0; c &= c - 1) {
-                const std::size_t q = p + static_cast<std::size_t>(__builtin_ctzll(c));
-                const bool equal =
-                    m <= 64 ? chunker.equal_at(s + q) : std::memcmp(s + q, needle_, m) == 0;
-                total += equal && separator_ends_before(s, q) && separator_starts_at(s, n, q + m)
-                             ? 1U
-                             : 0U;
+            if (p <= stop) {
+                p = sparse_mixed_blocks<Check>(p, stop, total);
+            }
+        }
+        total_ += total;
+        return p;
+    }
+
+    // sparse_blocks' loop for text that is not ASCII: blocks from p <= stop on, the first
+    // one included, up to and with the next ASCII block (which completes the characters
+    // cut at the end of the block before it); with Check, each block's UTF-8 is checked.
+    // Adds to `total`; returns where it stopped.
+    template <bool Check>
+    __attribute__((noinline)) std::size_t sparse_mixed_blocks(std::size_t p, std::size_t stop,
+                                                              std::size_t& total) {
+        const Chunker& chunker = chunker_;
+        const byte* const s = s_;
+        std::size_t count = 0;
+        std::uint64_t high = 0;
+        utf8_state utf8{};
+        if constexpr (Check) {
+            chunker.utf8_context(utf8, s, p);
+        }
+        bool ascii = false;
+        for (; p <= stop && !ascii; p += 64) {
+            prefetch_ahead(s + p);
+            const needle_bits here = chunker.likely(s + p);
+            if constexpr (Check) {
+                chunker.utf8_step(utf8, s + p);
+            }
+            high |= here.high;
+            ascii = here.high == 0;
+            if (here.found != 0) {
+                count += sparse_candidates(p, here.found);
             }
         }
         if constexpr (Check) {
-            if (open) {
-                step_at(utf8, p);
+            if (!ascii) {
+                step_at(utf8, p); // the last block's characters, cut at its end
             }
             unchecked_ = unchecked_ || chunker.utf8_failed(utf8);
         }
-        total_ += total;
+        total += count;
         high_ |= high;
         return p;
+    }
+
+    // How many of the sparse loops' candidates (bits of `found`, positions p .. p + 63) are
+    // fields equal to the needle.
+    __attribute__((always_inline)) std::size_t sparse_candidates(std::size_t p,
+                                                                 std::uint64_t found) const {
+        const Chunker& chunker = chunker_;
+        const byte* const s = s_;
+        const std::size_t n = n_;
+        const std::size_t m = m_;
+        std::size_t total = 0;
+        for (std::uint64_t c = found; c != 0; c &= c - 1) {
+            const std::size_t q = p + static_cast<std::size_t>(__builtin_ctzll(c));
+            const bool equal =
+                m <= 64 ? chunker.equal_at(s + q) : std::memcmp(s + q, needle_, m) == 0;
+            total +=
+                equal && separator_ends_before(s, q) && separator_starts_at(s, n, q + m) ? 1U : 0U;
+        }
+        return total;
     }
 
     // Positions [p, stop) in blocks from chunk_at (any needle, any place); returns stop.
