@@ -605,20 +605,26 @@ TEST(Kernels, TheFusedUtf8CheckFindsAnErrorAtEveryOffset) {
                 const std::size_t first =
                     gilsafe::detail::find_invalid_utf8_scalar(text, 0, text.size());
                 ASSERT_NE(first, std::string_view::npos);
-                const std::size_t b =
-                    at % 3 == 0 ? 0 : first - std::min<std::size_t>(first, at % 70);
-                const std::size_t e =
-                    at % 2 == 0 ? text.size() : std::min(text.size(), first + 1 + at % 67);
-                for (const std::string& needle : needles) {
-                    for_each_kernel([&](kernel k) {
-                        utf8_scan scan = utf8_scan::valid;
-                        ASSERT_EQ(gilsafe::detail::count_range_scanning(text, needle, b, e, scan),
-                                  count_range(text, needle, b, e))
-                            << kernel_trace(k);
-                        ASSERT_EQ(scan, utf8_scan::unknown)
-                            << kernel_trace(k) << " " << testing::PrintToString(error) << " at "
-                            << at << " [" << b << ", " << e << ") / " << needle;
-                    });
+                const std::size_t near = first - std::min<std::size_t>(first, at % 70);
+                const std::size_t far = std::min(text.size(), first + 1 + at % 67);
+                for (const auto& range : {std::pair<std::size_t, std::size_t>{0, text.size()},
+                                          {0, far},
+                                          {near, text.size()},
+                                          {near, far}}) {
+                    const std::size_t b = range.first; // (a lambda cannot capture a binding)
+                    const std::size_t e = range.second;
+                    for (const std::string& needle : needles) {
+                        for_each_kernel([&](kernel k) {
+                            utf8_scan scan = utf8_scan::valid;
+                            ASSERT_EQ(
+                                gilsafe::detail::count_range_scanning(text, needle, b, e, scan),
+                                count_range(text, needle, b, e))
+                                << kernel_trace(k);
+                            ASSERT_EQ(scan, utf8_scan::unknown)
+                                << kernel_trace(k) << " " << testing::PrintToString(error) << " at "
+                                << at << " [" << b << ", " << e << ") / " << needle;
+                        });
+                    }
                 }
             }
         }
