@@ -31,6 +31,26 @@ bool any(lanes16 v) {
     return (w[0] | w[1]) != 0;
 }
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+// Bit i when lane i is set (lanes are 0 or -1): each byte keeps a bit of its own, and the
+// product adds a word's eight bytes up into its top byte (distinct bits: no carries).
+std::uint32_t lane_bits(lanes16 v) {
+    const auto w = reinterpret_cast<words2>(v);
+    constexpr std::uint64_t own_bit = 0x8040201008040201U;
+    constexpr std::uint64_t add_up = 0x0101010101010101U;
+    return static_cast<std::uint32_t>(((w[0] & own_bit) * add_up) >> 56) |
+           static_cast<std::uint32_t>(((w[1] & own_bit) * add_up) >> 56) << 8;
+}
+#else
+std::uint32_t lane_bits(lanes16 v) {
+    std::uint32_t bits = 0;
+    for (std::size_t i = 0; i < 16; ++i) {
+        bits |= v[i] != 0 ? std::uint32_t{1} << i : 0U;
+    }
+    return bits;
+}
+#endif
+
 bool any_high(bytes16 v) {
     const auto w = reinterpret_cast<words2>(v);
     return ((w[0] | w[1]) & 0x8080808080808080U) != 0;
@@ -123,10 +143,10 @@ std::size_t count_words_vector(const byte* s, std::size_t n, const byte* needle,
         if (!any(candidates)) {
             continue;
         }
-        for (std::size_t i = 0; i < width; ++i) {
-            if (candidates[i] != 0) {
-                total += word_at(s, n, needle, m, p + i) ? 1U : 0U;
-            }
+        for (std::uint32_t bits = lane_bits(candidates); bits != 0; bits &= bits - 1) {
+            total += word_at(s, n, needle, m, p + static_cast<std::size_t>(__builtin_ctz(bits)))
+                         ? 1U
+                         : 0U;
         }
     }
     total += exact_count.total();
@@ -174,10 +194,9 @@ std::size_t count_empty_vector(const byte* s, std::size_t n, std::size_t begin, 
         if (!any(candidates)) {
             continue;
         }
-        for (std::size_t i = 0; i < width; ++i) {
-            if (candidates[i] != 0) {
-                total += empty_field_at(s, n, p + i) ? 1U : 0U;
-            }
+        for (std::uint32_t bits = lane_bits(candidates); bits != 0; bits &= bits - 1) {
+            total +=
+                empty_field_at(s, n, p + static_cast<std::size_t>(__builtin_ctz(bits))) ? 1U : 0U;
         }
     }
     total += exact_count.total();
