@@ -84,11 +84,12 @@ public:
         return classify(buffer);
     }
 
-    // sep and the lead bytes (0xc2, 0xe2) of at[0, 64): the empty needle's plain loop.
+    // sep and the lead bytes (0xc2, 0xe2) of at[0, 64): the empty needle's plain loop, which
+    // asks only whether there is one: the halves' lead bytes folded into bits 0 .. 31.
     blocks::lead_bits leads(const byte* at) const {
         const __m256i lo = load(at);
         const __m256i hi = load(at + 32);
-        return {separators(lo) | separators(hi) << 32, mask(leads(lo)) | mask(leads(hi)) << 32};
+        return {separators(lo) | separators(hi) << 32, mask(_mm256_or_si256(leads(lo), leads(hi)))};
     }
 
     // The empty needle's masks of at[0, 64), reading at[-2, 66): each half against the

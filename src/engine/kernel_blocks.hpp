@@ -72,11 +72,11 @@ struct break_bits {
     std::uint64_t lead = 0;   ///< 0xc2, 0xe2: may start a multi-byte break
 };
 
-/// The separators of 64 bytes, and the bytes that may start a multi-byte break: where
+/// The separators of 64 bytes, and whether a byte may start a multi-byte break: where
 /// none is within reach, sep alone is exact for the empty needle.
 struct lead_bits {
     std::uint64_t sep = 0;
-    std::uint64_t lead = 0; ///< 0xc2, 0xe2
+    std::uint64_t lead = 0; ///< not 0 when a byte is 0xc2 or 0xe2 (bits: the chunker's)
 };
 
 /// The separators of 64 bytes, and which bytes are not ASCII.
