@@ -20,11 +20,11 @@
 //     one masked vector comparison, its neighbours by the scalar separator rules.
 // Only bytes that may end or start a multi-byte break (0x85, 0xa8-0xa9 / 0xc2, 0xe2) send
 // a candidate to the exact scalar rule, and only blocks with a byte >= 0x80 look for them.
-// The empty needle (count_empty) has no candidate at all. Its plain loop is exact wherever no byte
-// 0xc2 or 0xe2 (the lead bytes of U+0085, U+2028, U+2029) is within reach, ASCII or not (most
-// Cyrillic or CJK text); near one, `breaks` matches the multi-byte breaks whole (loads two
-// bytes behind and ahead), so its masks say exactly where a separator ends and where one
-// starts, and that loop is branch-free too.
+// The empty needle (count_empty) has no candidate at all. Its plain loop is exact where
+// no byte 0xc2 or 0xe2 (the lead bytes of U+0085, U+2028, U+2029) is within reach, ASCII
+// or not (most Cyrillic or CJK text); near one, `breaks` matches the multi-byte breaks
+// whole (loads two bytes behind and ahead), so its masks say exactly where a separator
+// ends and where one starts, and that loop is branch-free too.
 //
 // The blocks at the ends of the text, where a load would leave it, go through chunk_at:
 // the same masks from a zero-padded copy, where the start of the text counts as a
