@@ -92,6 +92,51 @@ public:
         return classify(buffer);
     }
 
+    // sep and the lead bytes (0xc2, 0xe2) of at[0, 64): the empty needle's plain loop, which
+    // asks only whether there is one: the halves' lead bytes folded into bits 0 .. 31.
+    blocks::lead_bits leads(const byte* at) const {
+        const __m256i lo = load(at);
+        const __m256i hi = load(at + 32);
+        return {separators(lo) | separators(hi) << 32, mask(_mm256_or_si256(leads(lo), leads(hi)))};
+    }
+
+    // The empty needle's masks of at[0, 64), reading at[-2, 66): each half against the
+    // bytes up to two before and after it (see kernel_avx512.cpp).
+    blocks::break_bits breaks(const byte* at) const {
+        blocks::break_bits bits;
+        for (unsigned half = 0; half < 2; ++half) {
+            const byte* h = at + 32 * half;
+            const __m256i v = load(h);
+            const __m256i back1 = load(h - 1);
+            const __m256i ahead1 = load(h + 1);
+            const __m256i sep = separator_bytes(v);
+            const __m256i end2 = both(equal(v, 0x85), equal(back1, 0xc2));
+            const __m256i end3 =
+                both(both(equal(_mm256_or_si256(v, byte_of(1)), 0xa9), equal(back1, 0x80)),
+                     equal(load(h - 2), 0xe2));
+            const __m256i start2 = both(equal(v, 0xc2), equal(ahead1, 0x85));
+            const __m256i start3 = both(both(equal(v, 0xe2), equal(ahead1, 0x80)),
+                                        equal(_mm256_or_si256(load(h + 2), byte_of(1)), 0xa9));
+            const __m256i crlf_lf = both(equal(v, '\n'), equal(back1, '\r'));
+            const __m256i ends = _mm256_or_si256(sep, _mm256_or_si256(end2, end3));
+            const __m256i starts =
+                _mm256_andnot_si256(crlf_lf, _mm256_or_si256(sep, _mm256_or_si256(start2, start3)));
+            const unsigned shift = 32 * half;
+            bits.ends |= mask(ends) << shift;
+            bits.starts |= mask(starts) << shift;
+            bits.lead |= mask(leads(v)) << shift;
+        }
+        return bits;
+    }
+
+    blocks::break_bits breaks_part(const byte* from, unsigned skip, unsigned count) const {
+        byte buffer[68] = {}; // bytes -2 .. 65 of the chunk
+        if (count != 0) {
+            std::memcpy(buffer + skip, from, count);
+        }
+        return breaks(buffer + 2);
+    }
+
     blocks::sep_bits separators(const byte* at) const {
         const __m256i lo = load(at);
         const __m256i hi = load(at + 32);
@@ -192,6 +237,15 @@ private:
         return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
     }
 
+    static __m256i byte_of(int b) { return _mm256_set1_epi8(static_cast<char>(b)); }
+
+    static __m256i equal(__m256i v, int b) { return _mm256_cmpeq_epi8(v, byte_of(b)); }
+
+    static __m256i both(__m256i a, __m256i b) { return _mm256_and_si256(a, b); }
+
+    // 0xff where v is 0xc2 or 0xe2 (they differ in bit 0x20 only).
+    static __m256i leads(__m256i v) { return equal(_mm256_or_si256(v, byte_of(0x20)), 0xe2); }
+
     static std::uint64_t mask(__m256i v) {
         return static_cast<std::uint32_t>(_mm256_movemask_epi8(v));
     }
@@ -213,6 +267,13 @@ private:
     static __m256i table(const byte (&bytes)[16]) {
         return _mm256_broadcastsi128_si256(
             _mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const byte*>(bytes))));
+    }
+
+    // 0xff where v has a separator, 0 elsewhere.
+    __m256i separator_bytes(__m256i v) const {
+        return _mm256_cmpgt_epi8(_mm256_and_si256(_mm256_shuffle_epi8(sep_low_, v),
+                                                  _mm256_shuffle_epi8(sep_high_, high_nibble(v))),
+                                 _mm256_setzero_si256());
     }
 
     static __m256i table(char b0, char b1, char b2, char b3, char b4, char b5, char b6, char b7,

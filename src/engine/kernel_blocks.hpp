@@ -20,16 +20,28 @@
 //     one masked vector comparison, its neighbours by the scalar separator rules.
 // Only bytes that may end or start a multi-byte break (0x85, 0xa8-0xa9 / 0xc2, 0xe2) send
 // a candidate to the exact scalar rule, and only blocks with a byte >= 0x80 look for them.
+// The empty needle (count_empty) has no candidate at all. Its plain loop is exact where
+// no byte 0xc2 or 0xe2 (the lead bytes of U+0085, U+2028, U+2029) is within reach, ASCII
+// or not (most Cyrillic or CJK text); near one, `breaks` matches the multi-byte breaks
+// whole (loads two bytes behind and ahead), so its masks say exactly where a separator
+// ends and where one starts, and that loop is branch-free too.
 //
 // The blocks at the ends of the text, where a load would leave it, go through chunk_at:
 // the same masks from a zero-padded copy, where the start of the text counts as a
-// separator before position 0 and its end as one after position n - m.
+// separator before position 0 and its end as one after position n - m (break_chunk_at
+// likewise for the empty needle's masks).
 //
 // A Chunker, made with the needle (m >= 1 bytes), has
 //   chunk_bits classify(const byte* at):  every mask of at[0, 64);
 //   chunk_bits classify_part(const byte* from, unsigned skip, unsigned count): every mask
 //                                         of 64 bytes: `skip` zeros, from[0, count), zeros
 //                                         (no stack buffer in this code: see the chunkers);
+//   lead_bits leads(const byte* at):      sep and lead of at[0, 64) (the empty needle's);
+//   break_bits breaks(const byte* at):    the empty needle's masks of at[0, 64), reading
+//                                         at[-2, 66);
+//   break_bits breaks_part(const byte* from, unsigned skip, unsigned count): those of the
+//                                         68 bytes `skip` zeros, from[0, count), zeros
+//                                         as bytes -2 .. 65 of a chunk;
 //   sep_bits separators(const byte* at):  sep and high of at[0, 64);
 //   std::uint64_t equal<M>(const byte* at): bit i when at[i, i + M) is the needle's start
 //                                         (M <= dense_needle);
@@ -37,7 +49,7 @@
 //   needle_bits likely(const byte* at):   bit i when the needle's probe bytes (see
 //                                         choose_probes) are in place for it to start at
 //                                         at + i (m >= 3); high of at[0, 64).
-// and, for the UTF-8 check fused into the count (see utf8_check below), a type
+// and, for the UTF-8 check fused into the count (see below), a type
 // `utf8_state` (the last bytes seen, the errors so far; value-initialized: none) and
 //   void utf8_context(utf8_state& u, const byte* s, std::size_t at): the bytes before
 //                                         s + at (those before s read as zero) are the
@@ -67,6 +79,23 @@ struct chunk_bits {
     std::uint64_t high = 0;        ///< >= 0x80 (not ASCII)
     std::uint64_t maybe_end = 0;   ///< 0x85, 0xa8, 0xa9: may end U+0085, U+2028, U+2029
     std::uint64_t maybe_start = 0; ///< 0xc2, 0xe2: may start one
+};
+
+/// The empty needle's masks of 64 bytes (bit i: byte i of the chunk), exact: U+0085 (c2 85)
+/// and U+2028, U+2029 (e2 80 a8, e2 80 a9) are matched whole, with the two bytes before and
+/// after the chunk. An empty field starts at P (0 < P < n) when ends has byte P - 1 and
+/// starts has byte P.
+struct break_bits {
+    std::uint64_t ends = 0;   ///< the last byte of a separator (of a whole one)
+    std::uint64_t starts = 0; ///< the first byte of one, except the \n of a \r\n
+    std::uint64_t lead = 0;   ///< 0xc2, 0xe2: may start a multi-byte break
+};
+
+/// The separators of 64 bytes, and whether a byte may start a multi-byte break: where
+/// none is within reach, sep alone is exact for the empty needle.
+struct lead_bits {
+    std::uint64_t sep = 0;
+    std::uint64_t lead = 0; ///< not 0 when a byte is 0xc2 or 0xe2 (bits: the chunker's)
 };
 
 /// The separators of 64 bytes, and which bytes are not ASCII.
@@ -578,44 +607,65 @@ std::size_t count_words(const Chunker& chunker, const byte* s, std::size_t n, co
     return counter.count(begin, end, scan);
 }
 
-/// The empty fields that start at the positions p .. p + 63 marked in `valid`, from the
-/// chunks of the bytes before them (`cur`: bytes p - 1 .. p + 62) and after (`next`, from
-/// p + 63), the chunker made for \r\n: whole separators settle most positions at once;
-/// those next to a byte of a multi-byte break get the exact rule.
-inline std::size_t empty_fields_in_block(const chunk_bits& cur, const chunk_bits& next,
-                                         std::uint64_t valid, const byte* s, std::size_t n,
-                                         std::size_t p) {
-    const std::uint64_t after = join(cur.sep, next.sep, 1);
-    const std::uint64_t inside_crlf = cur.first & join(cur.last, next.last, 1);
-    const std::uint64_t exact = cur.sep & after & ~inside_crlf & valid;
-    std::size_t count = static_cast<std::size_t>(__builtin_popcountll(exact));
-    std::uint64_t candidates = (cur.sep | cur.maybe_end) &
-                               (after | join(cur.maybe_start, next.maybe_start, 1)) & ~inside_crlf &
-                               ~exact & valid;
-    while (candidates != 0) {
-        const auto bit = static_cast<std::size_t>(__builtin_ctzll(candidates));
-        count += empty_field_at(s, n, p + bit) ? 1U : 0U;
-        candidates &= candidates - 1;
-    }
-    return count;
+/// 0xc2 or 0xe2: the first byte of U+0085, U+2028 and U+2029 (and of other characters).
+inline bool is_lead(byte c) {
+    return (c | 0x20) == 0xe2;
 }
 
-/// count_empty's loop for text that is not ASCII: the empty fields of the blocks from
-/// p <= stop on, the first one included, while a byte >= 0x80 is around (see
-/// word_counter::mixed_blocks); adds them to `total` and returns where it stopped.
+/// The break_bits of s[c, c + 64), c >= -1; bytes outside [0, n) read as zeros (the
+/// empty needle never asks about byte -1 or byte n).
+template <class Chunker>
+break_bits break_chunk_at(const Chunker& chunker, const byte* s, std::size_t n, std::ptrdiff_t c) {
+    const auto size = static_cast<std::ptrdiff_t>(n);
+    if (c >= 2 && c + 66 <= size) {
+        return chunker.breaks(s + c);
+    }
+    const std::ptrdiff_t lo = std::min(std::max<std::ptrdiff_t>(c - 2, 0), size);
+    const std::ptrdiff_t hi = std::max(lo, std::min<std::ptrdiff_t>(c + 66, size));
+    return chunker.breaks_part(s + lo, static_cast<unsigned>(lo - (c - 2)),
+                               static_cast<unsigned>(hi - lo));
+}
+
+/// Bit j when an empty field starts at position p + j, 0 < p + j < n, from the masks of
+/// the bytes before the positions (`cur`: bytes p - 1 .. p + 62) and after (`next`, from
+/// p + 63): a separator ends at byte P - 1 and one starts at byte P, P not inside \r\n.
+inline std::uint64_t empty_field_starts(const break_bits& cur, const break_bits& next) {
+    return cur.ends & join(cur.starts, next.starts, 1);
+}
+
+/// How many blocks in a row without a lead byte 0xc2 or 0xe2 in reach send count_empty back
+/// to its plain loop: one would leave and enter this loop every few blocks in text where
+/// such bytes are frequent (a mispredicted branch and a call each time).
+constexpr unsigned quiet_blocks = 16;
+static_assert(quiet_blocks >= 3 && quiet_blocks < 32);
+
+/// count_empty's loop for text with multi-byte breaks around: the empty fields of the
+/// blocks from p <= stop on, the first one included, until quiet_blocks blocks in a row
+/// have no lead byte 0xc2 or 0xe2 within reach (bytes p - 3 .. p + 63 of block p); adds
+/// them to `total` and returns where it stopped.
 template <class Chunker>
 __attribute__((noinline)) std::size_t mixed_empty_blocks(const Chunker& chunker, const byte* s,
                                                          std::size_t n, std::size_t p,
                                                          std::size_t stop, std::size_t& total) {
     std::size_t count = 0;
-    chunk_bits cur = chunker.classify(s + p - 1);
+    // The loop's chunks look two bytes behind them: the first one may start the text.
+    break_bits cur = break_chunk_at(chunker, s, n, static_cast<std::ptrdiff_t>(p) - 1);
+    // Bit k: the block k blocks back had a lead byte in its chunks (a history, where a
+    // counter of quiet blocks took a data-dependent branch: 3x slower on mixed text). All
+    // set at first, as if the blocks before this loop had one. Three clear bits already mean
+    // no lead in bytes p - 65 .. p + 126: the block's chunks, and bytes p - 3, p - 2 before
+    // them. (next.lead alone would set the same bits, but measured 3x slower from memory,
+    // GCC 12 on Zen 5, like the code generation noted at prefetch_ahead: see the 85.8MB
+    // rows of bench_kernels.)
+    std::uint32_t leads_seen = ~std::uint32_t{0};
     for (; p <= stop; p += 64) {
         prefetch_ahead(s + p);
-        const chunk_bits next = chunker.classify(s + p + 63);
-        if ((cur.high | next.high) == 0) {
-            break; // ASCII again (never for the first block: count_empty saw a byte)
+        const break_bits next = chunker.breaks(s + p + 63);
+        leads_seen = leads_seen << 1 | ((cur.lead | next.lead) != 0 ? 1U : 0U);
+        if ((leads_seen & ((std::uint32_t{1} << quiet_blocks) - 1)) == 0) {
+            break; // the plain loop is exact here (and takes this block: no lead in reach)
         }
-        count += empty_fields_in_block(cur, next, ~std::uint64_t{0}, s, n, p);
+        count += static_cast<std::size_t>(__builtin_popcountll(empty_field_starts(cur, next)));
         cur = next;
     }
     total += count;
@@ -631,10 +681,11 @@ std::size_t empty_edge_blocks(const Chunker& chunker, const byte* s, std::size_t
         return p;
     }
     auto c = static_cast<std::ptrdiff_t>(p) - 1;
-    chunk_bits cur = chunk_at(chunker, s, n, c);
+    break_bits cur = break_chunk_at(chunker, s, n, c);
     for (; p < stop; p += 64, c += 64) {
-        const chunk_bits next = chunk_at(chunker, s, n, c + 64);
-        total += empty_fields_in_block(cur, next, positions_below(p, stop), s, n, p);
+        const break_bits next = break_chunk_at(chunker, s, n, c + 64);
+        const std::uint64_t found = empty_field_starts(cur, next) & positions_below(p, stop);
+        total += static_cast<std::size_t>(__builtin_popcountll(found));
         cur = next;
     }
     return stop;
@@ -642,7 +693,8 @@ std::size_t empty_edge_blocks(const Chunker& chunker, const byte* s, std::size_t
 
 /// count_empty_K over 64-position blocks; `chunker` is made for the "needle" \r\n, since
 /// no empty field starts inside one. As word_counter's dense loop: no branch but the
-/// loop's while the bytes are ASCII, a block with bytes >= 0x80 around done apart.
+/// loop's while no lead byte of a multi-byte break is around (the separators are then
+/// single bytes and \r\n), a block with one around done apart (mixed_empty_blocks).
 template <class Chunker>
 std::size_t count_empty(const Chunker& chunker, const byte* s, std::size_t n, std::size_t begin,
                         std::size_t end) {
@@ -658,14 +710,19 @@ std::size_t count_empty(const Chunker& chunker, const byte* s, std::size_t n, st
         const auto misaligned = reinterpret_cast<std::uintptr_t>(s + p - 1) % 64;
         p = empty_edge_blocks(chunker, s, n, p, std::min(last, p + (64 - misaligned) % 64), total);
     }
-    if (p < last && p + 64 <= last && p + 127 <= n) {
-        const std::size_t stop = std::min(last - 64, n - 127); // the last p to take
+    // The mixed loop reads up to byte p + 128 (two bytes ahead of its chunks).
+    if (p < last && p + 64 <= last && p + 129 <= n) {
+        const std::size_t stop = std::min(last - 64, n - 129); // the last p to take
+        // The plain loop sees no byte before p - 1: where a break may start at p - 3 or
+        // p - 2, its first blocks go to mixed_empty_blocks (which hands back only blocks
+        // with no lead byte there).
+        bool lead_behind = (p >= 2 && is_lead(s[p - 2])) || (p >= 3 && is_lead(s[p - 3]));
         while (p <= stop) {
-            sep_bits cur = chunker.separators(s + p - 1);
-            for (; p <= stop; p += 64) {
+            lead_bits cur = chunker.leads(s + p - 1);
+            for (; p <= stop && !lead_behind; p += 64) {
                 prefetch_ahead(s + p);
-                const sep_bits next = chunker.separators(s + p + 63);
-                if ((cur.high | next.high) != 0) {
+                const lead_bits next = chunker.leads(s + p + 63);
+                if ((cur.lead | next.lead) != 0) {
                     break;
                 }
                 const std::uint64_t after = join(cur.sep, next.sep, 1);
@@ -677,6 +734,7 @@ std::size_t count_empty(const Chunker& chunker, const byte* s, std::size_t n, st
             if (p <= stop) {
                 p = mixed_empty_blocks(chunker, s, n, p, stop, total);
             }
+            lead_behind = false;
         }
     }
     if (p < last) {

@@ -74,6 +74,29 @@ lanes16 may_start_separator(bytes16 v) {
     return (v == static_cast<byte>(0xc2)) | (v == static_cast<byte>(0xe2));
 }
 
+// 0xc2 and 0xe2, the first bytes of U+0085, U+2028, U+2029 (they differ in bit 0x20 only).
+lanes16 is_lead(bytes16 v) {
+    return (v | static_cast<byte>(0x20)) == static_cast<byte>(0xe2);
+}
+
+// Last bytes of U+0085, U+2028, U+2029 exactly: v's bytes, with the bytes one and two
+// before each in back1 and back2.
+lanes16 separator_end(bytes16 v, bytes16 back1, bytes16 back2) {
+    const lanes16 end2 = (v == static_cast<byte>(0x85)) & (back1 == static_cast<byte>(0xc2));
+    const lanes16 end3 = ((v | static_cast<byte>(1)) == static_cast<byte>(0xa9)) &
+                         (back1 == static_cast<byte>(0x80)) & (back2 == static_cast<byte>(0xe2));
+    return end2 | end3;
+}
+
+// First bytes of U+0085, U+2028, U+2029 exactly: v's bytes, with the bytes one and two
+// after each in ahead1 and ahead2.
+lanes16 separator_start(bytes16 v, bytes16 ahead1, bytes16 ahead2) {
+    const lanes16 start2 = (v == static_cast<byte>(0xc2)) & (ahead1 == static_cast<byte>(0x85));
+    const lanes16 start3 = (v == static_cast<byte>(0xe2)) & (ahead1 == static_cast<byte>(0x80)) &
+                           ((ahead2 | static_cast<byte>(1)) == static_cast<byte>(0xa9));
+    return start2 | start3;
+}
+
 // Lane totals, kept in bytes and added up before they can wrap.
 class lane_counter {
 public:
@@ -166,7 +189,8 @@ std::size_t count_words_vector(const byte* s, std::size_t n, const byte* needle,
     return total;
 }
 
-// A step tests positions p..p+15 and reads bytes p-1 .. p+15.
+// A step tests positions p..p+15 and reads bytes p-3 .. p+17: the multi-byte breaks are
+// matched whole, so no position needs the scalar rule.
 std::size_t count_empty_vector(const byte* s, std::size_t n, std::size_t begin, std::size_t end) {
     std::size_t total = 0;
     std::size_t p = begin;
@@ -174,36 +198,41 @@ std::size_t count_empty_vector(const byte* s, std::size_t n, std::size_t begin, 
         total += empty_field_at(s, n, 0) ? 1U : 0U;
         p = 1;
     }
+    for (; p < 3 && p < end && p < n; ++p) {
+        total += empty_field_at(s, n, p) ? 1U : 0U; // a step reads three bytes back
+    }
     lane_counter exact_count;
     // Short of position n, which the scalar tail must see (it has no byte to load).
-    for (; p + width <= end && p + width < n; p += width) {
+    for (; p + width <= end && p + width + 2 <= n; p += width) {
         const bytes16 before = load(s + p - 1);
         const bytes16 here = load(s + p);
         const lanes16 inside_crlf =
             (before == static_cast<byte>('\r')) & (here == static_cast<byte>('\n'));
-        lanes16 sep_before = ascii_separator(before);
-        lanes16 sep_after = ascii_separator(here);
-        const lanes16 exact = sep_before & sep_after & ~inside_crlf;
-        exact_count.add(exact);
+        const lanes16 sep_before = ascii_separator(before);
+        const lanes16 sep_after = ascii_separator(here);
+        const lanes16 plain = sep_before & sep_after & ~inside_crlf;
+        exact_count.add(plain);
         if (!any_high(before | here)) {
+            continue; // a multi-byte break has a byte >= 0x80 in `before` or `here`
+        }
+        // Its first byte lies in p - 3 .. p + 15; most non-ASCII text (Cyrillic, CJK) has
+        // no 0xc2 or 0xe2 there.
+        const bytes16 back3 = load(s + p - 3);
+        if (!any(is_lead(back3) | is_lead(here))) {
             continue;
         }
-        sep_before |= may_end_separator(before);
-        sep_after |= may_start_separator(here);
-        const lanes16 candidates = sep_before & sep_after & ~inside_crlf & ~exact;
-        if (!any(candidates)) {
-            continue;
-        }
-        for (std::uint32_t bits = lane_bits(candidates); bits != 0; bits &= bits - 1) {
-            total +=
-                empty_field_at(s, n, p + static_cast<std::size_t>(__builtin_ctz(bits))) ? 1U : 0U;
-        }
+        // The positions next to one, matched whole: no scalar rule.
+        const lanes16 multi =
+            (sep_before | separator_end(before, load(s + p - 2), back3)) &
+            (sep_after | separator_start(here, load(s + p + 1), load(s + p + 2))) & ~inside_crlf &
+            ~plain;
+        exact_count.add(multi);
     }
     total += exact_count.total();
     if (p < end) {
         total += count_empty_scalar(s, n, p, end); // includes position n when end == n
     } else if (end == n && begin < end) {
-        total += empty_field_at(s, n, n) ? 1U : 0U; // a one-byte text: p went 0, 1
+        total += empty_field_at(s, n, n) ? 1U : 0U; // a text of up to 3 bytes: p went to n
     }
     return total;
 }

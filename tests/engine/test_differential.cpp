@@ -480,4 +480,55 @@ TEST(Differential, EveryKernelAgreesWithThePythonReferenceAtBlockEdges) {
     EXPECT_GT(nonzero, 1000U);
 }
 
+// The empty needle beside U+0085, U+2028 and U+2029 (the breaks the SIMD kernels match
+// whole, two bytes ahead and behind each chunk) and characters that share their bytes,
+// each break at every offset of the 64-byte chunks, at the text's start and at its end,
+// next to \r\n, spaces and the other breaks: every kernel, sequential and parallel with
+// cuts anywhere, agrees with search_py.
+TEST(Differential, EmptyNeedleAroundMultiByteBreaksAtEveryChunkOffset) {
+    const std::vector<std::string> breaks = {"\u0085", "\u2028", "\u2029"};
+    // c2 a0, e2 80 a7, e2 81 a8, e2 80 aa, d1 85, e1 80 a8, e2 84 a8, c5 85, and separators.
+    const std::vector<std::string> around = {
+        "\u00a0", "\u2027", "\u2068", "\u202a", "\u0445", "\u1028", "\u2128", "\u0145", " ",
+        " ",      "\r\n",   "\r",     "\n",     "\u2029", "\u0085", "x",      "\u4e2d"};
+    std::mt19937_64 rng(85);
+    std::size_t checked = 0;
+    for (std::size_t offset = 0; offset < 130; ++offset) {
+        for (const std::string& brk : breaks) {
+            // Characters before the break up to `offset` bytes (a multi-byte one may end a
+            // byte or two short: the offsets still all come round).
+            std::string head;
+            while (head.size() < offset) {
+                const std::string& c = around[rng() % around.size()];
+                head += head.size() + c.size() <= offset ? c : std::string(" ");
+            }
+            std::string tail;
+            while (tail.size() < 300) {
+                tail += around[rng() % around.size()];
+                tail += rng() % 3 == 0 ? brk : std::string();
+            }
+            const std::string texts[] = {head + brk + " " + brk + brk + "\r\n" + brk + tail,
+                                         tail + head + brk, tail + head + brk + " ",
+                                         tail + head + brk + brk + "\r\n" + brk};
+            for (const std::string& text : texts) {
+                const std::size_t expected = search_py(text, "");
+                const py::gil_scoped_release no_gil;
+                gilsafe_test::for_each_kernel([&](gilsafe::detail::kernel k) {
+                    gilsafe::parallel_options tiny;
+                    tiny.grain = 1 + rng() % 100;
+                    tiny.min_parallel_size = 1;
+                    ASSERT_EQ(gilsafe::count_sequential(text, ""), expected)
+                        << gilsafe::detail::name_of(k) << " offset " << offset << " "
+                        << testing::PrintToString(text);
+                    ASSERT_EQ(gilsafe::count_parallel(text, "", tiny), expected)
+                        << gilsafe::detail::name_of(k) << " offset " << offset << " "
+                        << testing::PrintToString(text);
+                    ++checked;
+                });
+            }
+        }
+    }
+    EXPECT_GE(checked, 130U * 3 * 4 * 2);
+}
+
 } // namespace

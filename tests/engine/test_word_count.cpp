@@ -368,6 +368,80 @@ TEST(Kernels, WordsStraddlingEvery64ByteBlockEdgeAreCounted) {
     });
 }
 
+// The empty needle around U+0085, U+2028 and U+2029, their look-alikes and their pieces
+// (invalid UTF-8 too: the kernels take any bytes, and so does the naive splitter), each
+// placed at every offset of the 64-byte chunks, at the text's start and at its end, next
+// to \r\n and to runs of non-ASCII bytes, and right before text where no break can start
+// (the SIMD kernels' plain loop): every kernel, and the text cut around the piece and, for
+// a sample of the offsets, at every byte, agree with the splitter.
+TEST(Kernels, EmptyFieldsAroundMultiByteBreaksAtEveryChunkOffset) {
+    // The breaks; look-alikes (c2 a0, e2 80 a7, e2 81 a8, e2 80 aa, d1 85, e1 80 a8, c3 85);
+    // pieces of breaks alone or after a stray lead byte (invalid); the ASCII separators.
+    const std::vector<std::string> pieces = {
+        "\u0085",           "\u2028", "\u2029", "\u00a0",   "\u2027",       "\u2068",
+        "\u202a",           "\u0445", "\u1028", "\u00c5",   "\x85",         "\xa8",
+        "\x80\xa9",         "\xc2",   "\xe2",   "\xe2\x80", "\xc2\xc2\x85", "\xe2\xe2\x80\xa8",
+        "\xc2\xe2\x80\xa9", " ",      "\r\n",   "\r",       "\n",           "x"};
+    // Filler bytes, so that a piece lands at each offset with ASCII or non-ASCII around.
+    const std::vector<std::string> filler = {" ", "y", "\xd0", "\xb6", "\r", "\n", "\x85"};
+    std::mt19937_64 rng(2028);
+    std::size_t nonzero = 0;
+    for (std::size_t offset = 0; offset < 130; ++offset) {
+        for (const std::string& piece : pieces) {
+            std::string head;
+            while (head.size() < offset) {
+                head += filler[rng() % filler.size()];
+            }
+            std::string tail;
+            while (tail.size() < 300) {
+                tail += pieces[rng() % pieces.size()];
+            }
+            std::string quiet;
+            while (quiet.size() < 260) {
+                quiet += filler[rng() % filler.size()]; // no 0xc2, 0xe2: the plain loop's
+            }
+            // The piece at `offset`, twice more beside itself and \r\n; the piece ending a
+            // text whose length goes through every offset too; the piece before text
+            // where no break can start, which the kernels count in their plain loop.
+            const std::string starting = head + piece + " " + piece + piece + "\r\n" + piece + tail;
+            const std::string ending = tail + head + piece;
+            const std::string before_quiet = head + piece + " " + quiet;
+            const bool every_cut = offset < 3 || offset % 13 == 0; // a sample: it is slow
+            for (const std::string& text : {starting, ending, before_quiet}) {
+                const std::size_t expected = count_naive(text, "");
+                nonzero += expected != 0 ? 1U : 0U;
+                for_each_kernel([&](kernel k) {
+                    ASSERT_EQ(count_sequential(text, ""), expected)
+                        << kernel_trace(k) << " offset " << offset << " "
+                        << testing::PrintToString(text);
+                    // Ranges that start just before the piece's end: when that end is a
+                    // chunk edge, the plain loop starts right after the piece.
+                    const std::size_t piece_end = offset + piece.size();
+                    for (std::size_t cut = piece_end - std::min<std::size_t>(piece_end, 4);
+                         cut <= piece_end; ++cut) {
+                        ASSERT_EQ(count_range(text, "", 0, cut) +
+                                      count_range(text, "", cut, text.size()),
+                                  expected)
+                            << kernel_trace(k) << " offset " << offset << " cut " << cut << " "
+                            << testing::PrintToString(text);
+                    }
+                    if (!every_cut) {
+                        return;
+                    }
+                    for (std::size_t cut = 0; cut <= text.size(); ++cut) {
+                        ASSERT_EQ(count_range(text, "", 0, cut) +
+                                      count_range(text, "", cut, text.size()),
+                                  expected)
+                            << kernel_trace(k) << " offset " << offset << " cut " << cut << " "
+                            << testing::PrintToString(text);
+                    }
+                });
+            }
+        }
+    }
+    EXPECT_GT(nonzero, 8000U);
+}
+
 // What a TBB range sees: [begin, end) anywhere. All three parts of every two cuts add up
 // to the whole, for each kernel, over text with every kind of break and non-ASCII bytes.
 TEST(Kernels, EveryCutOfARangeAddsUpToTheWhole) {
