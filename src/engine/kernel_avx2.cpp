@@ -140,7 +140,8 @@ public:
     blocks::sep_bits separators(const byte* at) const {
         const __m256i lo = load(at);
         const __m256i hi = load(at + 32);
-        return {separators(lo) | separators(hi) << 32, mask(lo) | mask(hi) << 32};
+        return {separators(lo) | separators(hi) << 32, mask(lo) | mask(hi) << 32,
+                mask(leads(lo)) | mask(leads(hi)) << 32};
     }
 
     // Bit i when at[i .. i + M) are the needle's first M <= 4 bytes.

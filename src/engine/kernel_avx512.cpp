@@ -116,7 +116,7 @@ public:
 
     blocks::sep_bits separators(const byte* at) const {
         const __m512i v = _mm512_loadu_si512(at);
-        return {separators(v), _mm512_movepi8_mask(v)};
+        return {separators(v), _mm512_movepi8_mask(v), leads(v)};
     }
 
     // Bit i when at[i .. i + M) are the needle's first M <= 4 bytes.

@@ -18,8 +18,14 @@
 //   - sparse (longer needles): three of the needle's bytes are compared (choose_probes); a
 //     candidate (rare, and usually a match) is checked on its own: the whole needle in
 //     one masked vector comparison, its neighbours by the scalar separator rules.
-// Only bytes that may end or start a multi-byte break (0x85, 0xa8-0xa9 / 0xc2, 0xe2) send
-// a candidate to the exact scalar rule, and only blocks with a byte >= 0x80 look for them.
+// Text that is not ASCII has loops of its own (mixed_blocks, sparse_mixed_blocks), which
+// also run the fused UTF-8 check. Their ASCII separators settle every position unless a
+// lead byte of U+0085, U+2028 or U+2029 (0xc2, 0xe2) is within reach: only then do the
+// bytes that may end or start such a break (0x85, 0xa8-0xa9 / 0xc2, 0xe2) send a candidate
+// to the exact scalar rule. Branches there test facts that are rare in any text (a
+// candidate): a branch on a fact that is common in some text (a lead byte nearby, in
+// mixed-script text) mispredicts, and a mispredicted branch on bytes just loaded throws
+// away the loads issued behind it: 2.4x slower from memory, no slower in cache.
 // The empty needle (count_empty) has no candidate at all. Its plain loop is exact where
 // no byte 0xc2 or 0xe2 (the lead bytes of U+0085, U+2028, U+2029) is within reach, ASCII
 // or not (most Cyrillic or CJK text); near one, `breaks` matches the multi-byte breaks
@@ -42,7 +48,7 @@
 //   break_bits breaks_part(const byte* from, unsigned skip, unsigned count): those of the
 //                                         68 bytes `skip` zeros, from[0, count), zeros
 //                                         as bytes -2 .. 65 of a chunk;
-//   sep_bits separators(const byte* at):  sep and high of at[0, 64);
+//   sep_bits separators(const byte* at):  sep, high and lead of at[0, 64);
 //   std::uint64_t equal<M>(const byte* at): bit i when at[i, i + M) is the needle's start
 //                                         (M <= dense_needle);
 //   bool equal_at(const byte* at):        at[0, m) is the needle (m <= 64; reads at[0, 64));
@@ -102,6 +108,7 @@ struct lead_bits {
 struct sep_bits {
     std::uint64_t sep = 0;
     std::uint64_t high = 0;
+    std::uint64_t lead = 0; ///< 0xc2, 0xe2: may start a multi-byte break
 };
 
 /// Where the needle probably starts, and which bytes are not ASCII.
@@ -239,6 +246,11 @@ void prefetch_ahead(const byte* at) {
         reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(at) + prefetch_distance));
 }
 
+/// 0xc2 or 0xe2: the first byte of U+0085, U+2028 and U+2029 (and of other characters).
+inline bool is_lead(byte c) {
+    return (c | 0x20) == 0xe2;
+}
+
 /// Bits [k, k + 64) of the 128-bit value hi:lo, for 0 < k < 64.
 template <class U> U join(U lo, U hi, unsigned k) {
     return (lo >> k) | (hi << (64U - k));
@@ -367,16 +379,20 @@ private:
     }
 
     // dense_blocks' loop for text that is not ASCII: blocks from p <= stop on, the first
-    // one included, while a byte >= 0x80 is around; the bytes that may end or start a
-    // multi-byte break are classified along. With Check, the chunks it classifies (from
-    // p - 1 on, in order) are checked as UTF-8 too. Returns where it stopped.
+    // one included, while a byte >= 0x80 is around. The ASCII separators settle every
+    // position unless a lead byte of a multi-byte break (0xc2, 0xe2) is within reach, when
+    // near_breaks looks closer. With Check, the chunks it classifies (from p - 1 on, in
+    // order) are checked as UTF-8 too. Returns where it stopped.
     template <std::size_t M, bool Check>
     __attribute__((noinline)) std::size_t mixed_blocks(std::size_t p, std::size_t stop) {
         const Chunker& chunker = chunker_;
         const byte* const s = s_;
         std::size_t total = 0;
         std::uint64_t high = 0;
-        chunk_bits cur = chunker.classify(s + p - 1);
+        sep_bits cur = chunker.separators(s + p - 1);
+        // Lead bytes at p - 3 and p - 2, before `cur`: a break they start may end before p.
+        std::uint64_t behind =
+            (p >= 3 && is_lead(s[p - 3]) ? 1U : 0U) | (p >= 2 && is_lead(s[p - 2]) ? 2U : 0U);
         utf8_state utf8{};
         if constexpr (Check) {
             chunker.utf8_context(utf8, s, p - 1);
@@ -384,24 +400,27 @@ private:
         }
         for (; p <= stop; p += 64) {
             prefetch_ahead(s + p);
-            const chunk_bits next = chunker.classify(s + p + 63);
+            const sep_bits next = chunker.separators(s + p + 63);
             if ((cur.high | next.high) == 0) {
                 break; // ASCII again (never for the first block: dense_blocks saw a byte)
             }
             if constexpr (Check) {
                 chunker.utf8_step(utf8, s + p + 63); // `cur` was checked before it
+                high |= join(cur.high, next.high, 1);
             }
-            high |= join(cur.high, next.high, 1);
             const std::uint64_t equal = chunker.template equal<M>(s + p);
-            const std::uint64_t after = join(cur.sep, next.sep, M + 1);
-            const std::uint64_t exact = equal & cur.sep & after;
+            const std::uint64_t exact = equal & cur.sep & join(cur.sep, next.sep, M + 1);
             total += static_cast<std::size_t>(__builtin_popcountll(exact));
-            const std::uint64_t maybe = equal & (cur.sep | cur.maybe_end) &
-                                        (after | join(cur.maybe_start, next.maybe_start, M + 1)) &
-                                        ~exact;
-            if (maybe != 0) {
-                total += verified(p, maybe);
+            // One branch, taken only where both hold (rare): a branch on the lead bytes
+            // alone, unpredictable in mixed-script text and waiting on the load, made the
+            // loop 2.4x slower from memory (the work behind it is thrown away each time).
+            const std::uint64_t leads_near = cur.lead | next.lead | behind;
+            const std::uint64_t rest =
+                equal & ~exact & (std::uint64_t{0} - static_cast<std::uint64_t>(leads_near != 0));
+            if (rest != 0) {
+                total += near_breaks<M>(p, rest);
             }
+            behind = cur.lead >> 62; // bytes p + 61, p + 62: the next block's p - 3, p - 2
             cur = next;
         }
         if constexpr (Check) {
@@ -412,6 +431,18 @@ private:
         total_ += total;
         high_ |= high;
         return p;
+    }
+
+    // How many of the positions `rest` of block p (the needle there, a neighbour not an
+    // ASCII separator) are fields: those next to a byte that may end or start a multi-byte
+    // break get the exact rule.
+    template <std::size_t M>
+    __attribute__((noinline)) std::size_t near_breaks(std::size_t p, std::uint64_t rest) const {
+        const chunk_bits cur = chunker_.classify(s_ + p - 1);
+        const chunk_bits next = chunker_.classify(s_ + p + 63);
+        const std::uint64_t after =
+            join(cur.sep, next.sep, M + 1) | join(cur.maybe_start, next.maybe_start, M + 1);
+        return verified(p, rest & (cur.sep | cur.maybe_end) & after);
     }
 
     // Whole blocks from p on while their loads lie in the text, for longer needles: a block
@@ -605,11 +636,6 @@ std::size_t count_words(const Chunker& chunker, const byte* s, std::size_t n, co
                         std::size_t m, std::size_t begin, std::size_t end, utf8_scan* scan) {
     word_counter<Chunker> counter(chunker, s, n, needle, m, end);
     return counter.count(begin, end, scan);
-}
-
-/// 0xc2 or 0xe2: the first byte of U+0085, U+2028 and U+2029 (and of other characters).
-inline bool is_lead(byte c) {
-    return (c | 0x20) == 0xe2;
 }
 
 /// The break_bits of s[c, c + 64), c >= -1; bytes outside [0, n) read as zeros (the

@@ -705,4 +705,45 @@ TEST(Kernels, TheFusedUtf8CheckFindsAnErrorAtEveryOffset) {
     }
 }
 
+// In non-ASCII text the dense loops take a closer look only where a lead byte of a
+// multi-byte break (0xc2, 0xe2) is within reach, bytes behind the block included: a word
+// right after U+0085, U+2028 or U+2029 (or right before one), at every offset from a block
+// edge, in Russian text that has no other such byte, checked or not, cut anywhere near.
+TEST(Kernels, WordsNextToAMultiByteBreakInNonAsciiTextAtEveryOffset) {
+    // Words of 2- and 3-byte letters, no separator and no byte 0xc2 or 0xe2 in them.
+    const auto letters = [](std::size_t bytes) {
+        std::string out(bytes % 2 == 0 ? "" : "\u4e2d"); // 3 bytes
+        while (out.size() < bytes) {
+            out += "\u0436";
+        }
+        return out;
+    };
+    const std::string filler = letters(200);
+    for (const std::string brk : {"\u0085", "\u2028", "\u2029"}) {
+        for (const std::string& needle :
+             {std::string("is"), std::string("\u0416"), std::string("abc"), std::string("abcd")}) {
+            for (std::size_t at = 0; at < 200; ++at) { // 3 blocks: the loop's third block too
+                const std::string text = letters(at + 3) + brk + needle + " " + letters(300) + " " +
+                                         needle + brk + filler + brk + needle;
+                const std::size_t expected = count_naive(text, needle);
+                ASSERT_EQ(expected, 3U) << at;
+                for_each_kernel([&](kernel k) {
+                    ASSERT_EQ(count_sequential(text, needle), expected)
+                        << kernel_trace(k) << " " << at << " " << needle;
+                    utf8_scan scan = utf8_scan::unknown;
+                    ASSERT_EQ(
+                        gilsafe::detail::count_range_scanning(text, needle, 0, text.size(), scan),
+                        expected)
+                        << kernel_trace(k) << " " << at << " " << needle;
+                    const std::size_t cut = at + brk.size() - at % 4;
+                    ASSERT_EQ(count_range(text, needle, 0, cut) +
+                                  count_range(text, needle, cut, text.size()),
+                              expected)
+                        << kernel_trace(k) << " " << at << " cut " << cut;
+                });
+            }
+        }
+    }
+}
+
 } // namespace
