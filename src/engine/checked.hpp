@@ -12,7 +12,9 @@ namespace gilsafe::detail {
 /// from 8 KiB to 1 MiB measured within 10% of each other on an AMD EPYC; 256 KiB was best).
 constexpr std::size_t checked_block_bytes = std::size_t{256} << 10;
 
-/// Counts, then checks, [begin, end) of `text` in cache-sized blocks.
+/// Counts [begin, end) of `text` in cache-sized blocks, and checks its UTF-8: first_invalid
+/// is the text's first error when [begin, end) holds it (and maybe a later one, or none,
+/// otherwise), so the minimum over the ranges of any cut is find_invalid_utf8 of the whole.
 checked_count count_checked_range(std::string_view text, std::string_view needle, std::size_t begin,
                                   std::size_t end);
 

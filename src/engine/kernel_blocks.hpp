@@ -122,12 +122,15 @@ struct needle_bits {
 /// three classes share a bit. A continuation byte after a continuation byte (0x80) is
 /// right only as the 3rd or 4th byte of a character, which the length test settles.
 namespace utf8_tables {
-constexpr byte too_short = 1 << 0;      // 11______ 0_______, 11______ 11______
-constexpr byte too_long = 1 << 1;       // 0_______ 10______
-constexpr byte overlong_3 = 1 << 2;     // 11100000 100_____
-constexpr byte too_large = 1 << 3;      // 11110100 1001____, 11110100 101_____, 11110101+ 10______
-constexpr byte surrogate = 1 << 4;      // 11101101 101_____
-constexpr byte overlong_2 = 1 << 5;     // 1100000_ 10______
+constexpr byte too_short = 1 << 0;  // 11______ 0_______, 11______ 11______
+constexpr byte too_long = 1 << 1;   // 0_______ 10______
+constexpr byte overlong_3 = 1 << 2; // 11100000 100_____
+constexpr byte too_large = 1 << 3;  // 11110100 1001____, 11110100 101_____, 11110101+ 10______
+constexpr byte surrogate = 1 << 4;  // 11101101 101_____
+constexpr byte overlong_2 = 1 << 5; // 1100000_ 10______
+// too_large_1000 and overlong_4 share a bit on purpose (simdjson's tables): before a second
+// byte 1000____ it is wrong after f0 (overlong) and after f5 and up (too large), which the
+// low nibble picks (0000 and 0101+), and right after f1-f4.
 constexpr byte too_large_1000 = 1 << 6; // 11110101+ 1000____, 1111011_ 1000____, 11111___ 1000____
 constexpr byte overlong_4 = 1 << 6;     // 11110000 1000____
 constexpr byte two_conts = 1 << 7;      // 10______ 10______
@@ -264,6 +267,9 @@ chunk_bits chunk_at(const Chunker& chunker, const byte* s, std::size_t n, std::p
         return chunker.classify(s + c);
     }
     const auto size = static_cast<std::ptrdiff_t>(n);
+    if (c > size) {
+        return {}; // wholly past the text (and past byte n): no pointer into it is formed
+    }
     const std::ptrdiff_t lo = std::max<std::ptrdiff_t>(c, 0);
     const std::ptrdiff_t hi = std::max(lo, std::min<std::ptrdiff_t>(c + 64, size));
     const auto skip = static_cast<unsigned>(lo - c);
@@ -349,7 +355,7 @@ private:
     // at p + 63, included), for a needle of M <= dense_needle bytes. Its own function, with
     // locals rather than members, and no call in the loop, so that the loop keeps
     // everything in registers: a block with a byte >= 0x80 around leaves it for
-    // mixed_block. Bytes p - 1 .. p + 126 are then ASCII, and high_ has nothing to learn.
+    // mixed_blocks. Bytes p - 1 .. p + 126 are then ASCII, and high_ has nothing to learn.
     template <std::size_t M, bool Check>
     __attribute__((noinline)) std::size_t dense_blocks(std::size_t p) {
         if (p == 0 || p + 64 > last_ || p + 127 > n_) {
@@ -649,7 +655,10 @@ break_bits break_chunk_at(const Chunker& chunker, const byte* s, std::size_t n, 
     if (c >= 2 && c + 66 <= size) {
         return chunker.breaks(s + c);
     }
-    const std::ptrdiff_t lo = std::min(std::max<std::ptrdiff_t>(c - 2, 0), size);
+    if (c - 2 >= size) {
+        return {}; // wholly past the text: zeros (no separator, no lead)
+    }
+    const std::ptrdiff_t lo = std::max<std::ptrdiff_t>(c - 2, 0);
     const std::ptrdiff_t hi = std::max(lo, std::min<std::ptrdiff_t>(c + 66, size));
     return chunker.breaks_part(s + lo, static_cast<unsigned>(lo - (c - 2)),
                                static_cast<unsigned>(hi - lo));

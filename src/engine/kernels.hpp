@@ -16,15 +16,19 @@ namespace gilsafe::detail {
 /// millisecond at the kernel's speed.
 constexpr std::size_t stop_poll_bytes = std::size_t{4} << 20;
 
-/// The counting kernels, slowest first. Each counts exactly the same fields; the fastest
-/// one the CPU runs is used unless GILSAFE_KERNEL or use_kernel picks another.
 /// What a kernel learned about the UTF-8 of the bytes [begin, end) it counted.
 enum class utf8_scan {
     unknown, ///< not checked, or maybe not valid: the caller checks the bytes itself
     ascii,   ///< every byte is below 0x80
-    valid,   ///< every character that starts there is well-formed (Unicode Table 3-7)
+    /// Well-formed as read after the bytes before `begin` (Unicode Table 3-7): the text's
+    /// first error is not in the range. (A range that starts inside an invalid character
+    /// may be called valid: its bytes continue that character, whose error lies before.)
+    /// So the ranges of any cut of a text find its first error, in the range holding it.
+    valid,
 };
 
+/// The counting kernels, slowest first. Each counts exactly the same fields; the fastest
+/// one the CPU runs is used unless GILSAFE_KERNEL or use_kernel picks another.
 enum class kernel {
     scalar, ///< memchr for a word's first byte, a table for the empty needle
     vector, ///< 16 positions a step in portable vector code: SSE2 on x86-64, NEON on ARM
