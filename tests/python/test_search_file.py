@@ -224,18 +224,26 @@ INTERRUPT_SCRIPT = textwrap.dedent(
     import os, signal, sys, threading, time
     import word_count
 
-    # The empty needle over NULs is a slow count (every byte is looked at); a sparse file
-    # costs no disk. Grow it until one count takes long enough.
+    # The empty needle over NULs looks at every byte; a sparse file costs no disk. Grow it
+    # until both counts take long enough: the faster one decides (mapping a sparse file's
+    # pages on two threads was 3.5x slower than on one, so a size chosen by the parallel
+    # count alone let the sequential one end before a timer delayed by a busy machine).
     path = sys.argv[1]
+
+    def timed(parallel):
+        start = time.monotonic()
+        assert word_count.search_file(path, "", parallel=parallel) == 0
+        return time.monotonic() - start
+
     size = 1 << 26
     while True:
         with open(path, "wb") as f:
             f.truncate(size)
-        start = time.monotonic()
-        assert word_count.search_file(path, "") == 0
-        full = time.monotonic() - start
-        if full >= 0.6 or size >= 1 << 31:
-            break
+        full = timed(False)
+        if full >= 0.35 or size >= 1 << 33:
+            full = min(full, timed(True))
+            if full >= 0.35 or size >= 1 << 33:
+                break
         size *= 2
 
     for parallel in (True, False):
