@@ -34,11 +34,11 @@ public:
     avx2_chunker(const byte* needle, std::size_t m)
         : m_(m), first_(_mm256_set1_epi8(static_cast<char>(needle[0]))),
           last_(_mm256_set1_epi8(static_cast<char>(needle[m - 1]))),
-          sep_low_(table(0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x01, 0x03, 0x03, 0x02, 0)),
-          sep_high_(table(0x01, 0x02, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
-          maybe_low_(table(0, 0, 0x0c, 0, 0, 0x01, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0, 0)),
-          maybe_high_(table(0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0, 0x02, 0, 0x04, 0, 0x08, 0)),
-          nibble_(_mm256_set1_epi8(0x0f)), first_high_(table(blocks::utf8_tables::first_high)),
+          sep_low_(table(blocks::class_tables::sep_low)),
+          sep_high_(table(blocks::class_tables::sep_high)),
+          maybe_low_(table(blocks::class_tables::maybe_low)),
+          maybe_high_(table(blocks::class_tables::maybe_high)), nibble_(_mm256_set1_epi8(0x0f)),
+          first_high_(table(blocks::utf8_tables::first_high)),
           first_low_(table(blocks::utf8_tables::first_low)),
           second_high_(table(blocks::utf8_tables::second_high)) {
         for (std::size_t j = 0; j < head_count; ++j) {
@@ -277,13 +277,6 @@ private:
                                  _mm256_setzero_si256());
     }
 
-    static __m256i table(char b0, char b1, char b2, char b3, char b4, char b5, char b6, char b7,
-                         char b8, char b9, char b10, char b11, char b12, char b13, char b14,
-                         char b15) {
-        return _mm256_broadcastsi128_si256(
-            _mm_setr_epi8(b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15));
-    }
-
     std::size_t m_;
     // Unaligned vector types: a sanitizer's stack frames need not honour the 32-byte
     // alignment of __m256i members (ASan's fake stacks crashed on it).
@@ -313,10 +306,8 @@ std::size_t count_words_avx2(const byte* s, std::size_t n, const byte* needle, s
     return blocks::count_words(chunker, s, n, needle, m, begin, end, scan);
 }
 
-constexpr byte crlf[] = {'\r', '\n'};
-
 std::size_t count_empty_avx2(const byte* s, std::size_t n, std::size_t begin, std::size_t end) {
-    const avx2_chunker chunker(crlf, 2); // see blocks::count_empty
+    const avx2_chunker chunker(blocks::crlf, 2);
     return blocks::count_empty(chunker, s, n, begin, end);
 }
 

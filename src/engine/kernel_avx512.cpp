@@ -27,12 +27,9 @@
 namespace gilsafe::detail {
 namespace {
 
-// Classifies 64 bytes with two nibble-table shuffles: byte b is an ASCII separator when
-// sep_low[b & 15] & sep_high[b >> 4] != 0 (vpshufb zeroes bytes >= 0x80 in the first
-// lookup, and no such byte is one). Bytes that may end or start a multi-byte break are
-// classified the same way, only in chunks that have a byte >= 0x80.
-//   sep bits:   0x01: 0x0a-0x0d   0x02: 0x1c-0x1e   0x04: 0x20
-//   maybe bits: 0x01: 0x85   0x02: 0xa8-0xa9 (ends)   0x04: 0xc2   0x08: 0xe2 (starts)
+// Classifies 64 bytes with two nibble-table shuffles (blocks::class_tables): the ASCII
+// separators always, the bytes that may end or start a multi-byte break only in chunks
+// that have a byte >= 0x80.
 // The empty needle's masks (blocks::break_bits) match each byte with the bytes up to two
 // before and after it instead, from loads at -2 .. +2: exact, and branch-free.
 class avx512_chunker {
@@ -40,11 +37,11 @@ public:
     avx512_chunker(const byte* needle, std::size_t m)
         : m_(m), first_(_mm512_set1_epi8(static_cast<char>(needle[0]))),
           last_(_mm512_set1_epi8(static_cast<char>(needle[m - 1]))),
-          sep_low_(table(0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x01, 0x03, 0x03, 0x02, 0)),
-          sep_high_(table(0x01, 0x02, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
-          maybe_low_(table(0, 0, 0x0c, 0, 0, 0x01, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0, 0)),
-          maybe_high_(table(0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0, 0x02, 0, 0x04, 0, 0x08, 0)),
-          nibble_(_mm512_set1_epi8(0x0f)), first_high_(table(blocks::utf8_tables::first_high)),
+          sep_low_(table(blocks::class_tables::sep_low)),
+          sep_high_(table(blocks::class_tables::sep_high)),
+          maybe_low_(table(blocks::class_tables::maybe_low)),
+          maybe_high_(table(blocks::class_tables::maybe_high)), nibble_(_mm512_set1_epi8(0x0f)),
+          first_high_(table(blocks::utf8_tables::first_high)),
           first_low_(table(blocks::utf8_tables::first_low)),
           second_high_(table(blocks::utf8_tables::second_high)) {
         for (std::size_t j = 0; j < head_count; ++j) {
@@ -252,21 +249,12 @@ private:
                                      _mm512_shuffle_epi8(sep_high_, high_nibble(v)));
     }
 
+    // vpshufb looks up within each 16-byte lane: the same table in all four (loaded from
+    // static storage: no stack array, see classify_part).
     static __m512i table(const byte (&bytes)[16]) {
         const __m512i lane = _mm512_zextsi128_si512(
             _mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const byte*>(bytes))));
         return _mm512_maskz_shuffle_i32x4(0xffff, lane, lane, 0);
-    }
-
-    static __m512i table(char b0, char b1, char b2, char b3, char b4, char b5, char b6, char b7,
-                         char b8, char b9, char b10, char b11, char b12, char b13, char b14,
-                         char b15) {
-        // vpshufb looks up within each 16-byte lane: the same table in all four. (No stack
-        // array: see classify_part.)
-        const __m512i lane = _mm512_zextsi128_si512(
-            _mm_setr_epi8(b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15));
-        return _mm512_maskz_shuffle_i32x4(0xffff, lane, lane,
-                                          0); // maskz: GCC warns on the plain one
     }
 
     std::size_t m_;
@@ -298,10 +286,8 @@ std::size_t count_words_avx512(const byte* s, std::size_t n, const byte* needle,
     return blocks::count_words(chunker, s, n, needle, m, begin, end, scan);
 }
 
-constexpr byte crlf[] = {'\r', '\n'};
-
 std::size_t count_empty_avx512(const byte* s, std::size_t n, std::size_t begin, std::size_t end) {
-    const avx512_chunker chunker(crlf, 2); // see blocks::count_empty
+    const avx512_chunker chunker(blocks::crlf, 2);
     return blocks::count_empty(chunker, s, n, begin, end);
 }
 
