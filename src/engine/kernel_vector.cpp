@@ -148,21 +148,31 @@ std::size_t count_words_vector(const byte* s, std::size_t n, const byte* needle,
         if (!any(candidates)) {
             continue;
         }
+        // The byte before first: inside a long field (letters 'a' and a needle of them,
+        // issue 25) every lane is a candidate, and this one test rejects them all.
         const bytes16 before = load(s + p - 1);
+        const lanes16 ascii_before = ascii_separator(before);
+        lanes16 sep_before = ascii_before;
+        if (any_high(before)) {
+            sep_before |= may_end_separator(before);
+        }
+        candidates &= sep_before;
+        if (!any(candidates)) {
+            continue;
+        }
         const bytes16 after = load(s + p + m);
-        lanes16 sep_before = ascii_separator(before);
-        lanes16 sep_after = ascii_separator(after);
+        const lanes16 ascii_after = ascii_separator(after);
         if (m <= 2) {
             // The two compared bytes are the whole needle: ASCII neighbours are exact.
-            const lanes16 exact = candidates & sep_before & sep_after;
+            const lanes16 exact = candidates & ascii_before & ascii_after;
             exact_count.add(exact);
             candidates &= ~exact;
         }
-        if (any_high(before | after)) {
-            sep_before |= may_end_separator(before);
+        lanes16 sep_after = ascii_after;
+        if (any_high(after)) {
             sep_after |= may_start_separator(after);
         }
-        candidates &= sep_before & sep_after;
+        candidates &= sep_after;
         if (!any(candidates)) {
             continue;
         }

@@ -111,17 +111,17 @@ std::size_t count_empty(const byte* s, std::size_t n, std::size_t begin, std::si
 
 /// Fields equal to `needle` that start at a byte position in [begin, end); position
 /// text.size() (a trailing empty field) belongs to the non-empty range ending there.
-std::size_t count_range(std::string_view text, std::string_view needle, std::size_t begin,
+std::size_t count_range(std::string_view text, const needle_ref& needle, std::size_t begin,
                         std::size_t end);
 
 /// count_range in slices of stop_poll_bytes, polling `stop` before each (throws
 /// `interrupted`); [begin, end) must lie within the text.
-std::size_t count_range_polled(std::string_view text, std::string_view needle, std::size_t begin,
+std::size_t count_range_polled(std::string_view text, const needle_ref& needle, std::size_t begin,
                                std::size_t end, const gilsafe::stop_signal& stop);
 
 /// count_range, and what the kernel learned of the UTF-8 of [begin, end) on the way (a
 /// check fused into the count: `unknown` leaves it to the caller).
-std::size_t count_range_scanning(std::string_view text, std::string_view needle, std::size_t begin,
+std::size_t count_range_scanning(std::string_view text, const needle_ref& needle, std::size_t begin,
                                  std::size_t end, utf8_scan& scan);
 
 } // namespace gilsafe::detail

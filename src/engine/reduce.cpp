@@ -62,9 +62,12 @@ using detail::bytes_of;
 using detail::separator_length_at;
 using detail::stop_poll_bytes;
 
-// A byte range of the text whose splits land right after a separator (a whole \r\n or
-// multi-byte break), so no word and no break is cut. The kernels would be exact with
-// any cut; aligned cuts keep each word's bytes in one task.
+// A byte range of the text, split near its middle: right after a separator when one
+// ends within cut_window bytes of it (a word then stays whole in one task), otherwise at
+// the character boundary at or before the middle. The kernels are exact with any cut, so
+// the search for a separator is bounded: it used to scan a quarter of the range byte by
+// byte, and on a text without separators (80 MB of letters; base64, DNA and minified
+// JSON are like it) the parallel count ran at 1.6 GB/s against 23 on one thread (issue 25).
 class text_range {
 public:
     text_range(std::string_view text, std::size_t begin, std::size_t end, std::size_t grain)
@@ -81,21 +84,23 @@ public:
     std::size_t end() const { return end_; }
 
 private:
-    // The first separator end after the middle, looking no further than a quarter of
-    // the range; failing that, the character boundary at or before the middle.
+    static constexpr std::size_t cut_window = 256;
+
     std::size_t cut_point() const {
         const byte* s = bytes_of(text_);
         const std::size_t n = text_.size();
         const std::size_t middle = begin_ + (end_ - begin_) / 2;
-        const std::size_t limit = middle + (end_ - begin_) / 4;
+        const std::size_t limit = std::min(middle + cut_window, end_);
         for (std::size_t q = middle; q < limit; ++q) {
             const std::size_t len = separator_length_at(s, n, q);
             if (len != 0 && q + len < end_) {
                 return q + len;
             }
         }
+        // Back to a character's first byte: at most 3 steps (invalid text may have more
+        // continuation bytes in a row; any cut is exact, this one is only tidier).
         std::size_t q = middle;
-        while (q > begin_ + 1 && (s[q] & 0xc0) == 0x80) {
+        for (int step = 0; step < 3 && q > begin_ + 1 && (s[q] & 0xc0) == 0x80; ++step) {
             --q;
         }
         return q;
@@ -151,12 +156,12 @@ Result parallel_fold(std::string_view text, std::size_t begin, std::size_t end, 
 
 namespace detail {
 
-std::size_t count_parallel_range(std::string_view text, std::string_view needle, std::size_t begin,
+std::size_t count_parallel_range(std::string_view text, const needle_ref& needle, std::size_t begin,
                                  std::size_t end, const parallel_options& options) {
     end = std::min(end, text.size());
     begin = std::min(begin, end);
     const std::size_t grain = parallel_grain(end - begin, options);
-    if (grain == 0 || (!needle.empty() && needle_has_separator(needle))) {
+    if (grain == 0 || needle.matches_nothing) {
         return count_range_polled(text, needle, begin, end, options.stop);
     }
     return parallel_fold<std::size_t>(
@@ -169,12 +174,12 @@ std::size_t count_parallel_range(std::string_view text, std::string_view needle,
 
 std::size_t count_parallel(std::string_view text, std::string_view needle,
                            const parallel_options& options) {
-    return detail::count_parallel_range(text, needle, 0, text.size(), options);
+    return detail::count_parallel_range(text, detail::needle_ref(needle), 0, text.size(), options);
 }
 
 namespace detail {
 
-checked_count count_parallel_checked_range(std::string_view text, std::string_view needle,
+checked_count count_parallel_checked_range(std::string_view text, const needle_ref& needle,
                                            std::size_t begin, std::size_t end,
                                            const parallel_options& options) {
     end = std::min(end, text.size());
@@ -198,7 +203,8 @@ checked_count count_parallel_checked(std::string_view text, std::string_view nee
     if (parallel_grain(text.size(), options) == 0) {
         return count_sequential_checked(text, needle, options.stop);
     }
-    return detail::count_parallel_checked_range(text, needle, 0, text.size(), options);
+    return detail::count_parallel_checked_range(text, detail::needle_ref(needle), 0, text.size(),
+                                                options);
 }
 
 } // namespace gilsafe

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstring>
 #include <string_view>
+#include <type_traits>
 
 namespace gilsafe::detail {
 
@@ -62,12 +63,16 @@ inline bool separator_ends_before(const byte* s, std::size_t p) {
     return false;
 }
 
-// Does a field equal to the (non-empty, separator-free) needle start at p?
+// Does a field equal to the (non-empty, separator-free) needle start at p? The neighbours
+// first, the bytes last: a position inside a field costs O(1) whatever the needle's length,
+// and a field start compares at most its own length plus one byte (the needle has no
+// separator, so the comparison stops where the field ends), so a count is O(n + m). With
+// the bytes compared first, n letters 'a' and a needle of m letters 'a' took O(n * m)
+// (1 MB and 100 kB: 1.7 s, issue 25).
 inline bool word_at(const byte* s, std::size_t n, const byte* needle, std::size_t m,
                     std::size_t p) {
-    return p + m <= n && std::memcmp(s + p, needle, m) == 0 &&
-           (p == 0 || separator_ends_before(s, p)) &&
-           (p + m == n || separator_starts_at(s, n, p + m));
+    return p + m <= n && (p == 0 || separator_ends_before(s, p)) &&
+           (p + m == n || separator_starts_at(s, n, p + m)) && std::memcmp(s + p, needle, m) == 0;
 }
 
 // Does an empty field start at p (0 <= p <= n)?
@@ -92,5 +97,22 @@ inline bool empty_field_at(const byte* s, std::size_t n, std::size_t p) {
 
 /// True when the needle contains a space or a line break, so it can equal no field.
 bool needle_has_separator(std::string_view needle);
+
+/// A needle with its separator check done. The check reads the whole needle, so a count
+/// makes it once and hands this to its slices, tasks and blocks: made again in each, a 1
+/// MB needle was read for every 256 kB block, O(n * m) (issue 25). Made from a
+/// string_view on purpose implicitly: a call with a plain needle checks it then.
+struct needle_ref {
+    needle_ref(std::string_view needle) // NOLINT(google-explicit-constructor)
+        : bytes(needle), matches_nothing(!needle.empty() && needle_has_separator(needle)) {}
+    /// From anything a string_view is made of (std::string, a literal).
+    template <class Text,
+              class = std::enable_if_t<std::is_convertible_v<const Text&, std::string_view>>>
+    needle_ref(const Text& needle) // NOLINT(google-explicit-constructor)
+        : needle_ref(std::string_view(needle)) {}
+
+    std::string_view bytes;
+    bool matches_nothing; ///< it contains a separator (the empty needle never does)
+};
 
 } // namespace gilsafe::detail

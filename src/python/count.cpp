@@ -90,8 +90,9 @@ std::size_t valid_count(const checked_count& result) {
 
 } // namespace
 
-std::size_t count_released(std::string_view text, std::string_view needle,
+std::size_t count_released(std::string_view text, std::string_view needle_bytes,
                            const count_request& request) {
+    const needle_ref needle(needle_bytes); // checked once, not in every segment
     // The segments are counted in order, so the first one with invalid UTF-8 has the
     // text's first invalid offset.
     if (request.parallel && request.check_utf8) {

@@ -1,0 +1,89 @@
+"""tests/python/test_adversarial.py: long needles and texts without separators cost O(n + m).
+
+Issue 25: with the needle's bytes compared before its neighbours, a text of n letters 'a'
+and a needle of m of them took O(n * m) (1 MB and 100 kB: 1.7 s, where search_py takes 1
+ms): a denial of service through the module, a file and the command line. Each count here
+is compared with search_py, and timed against the count of `is` on the same text (fastest
+of 5, up to 3 tries): at most 3x, with a little slack for counts shorter than a scheduler
+tick. Runs alone in ctest, against the package in the build tree.
+"""
+
+import json
+import os
+import pathlib
+import subprocess
+import time
+
+import pytest
+import word_count
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+GIL_DEMO = os.environ.get("GIL_DEMO", str(ROOT / "build" / "release" / "app" / "gil_demo"))
+SIZE = 4 << 20
+
+
+def cases():
+    letters = "a" * SIZE
+    fields = ("a" * 999 + " ") * (SIZE // 1000)
+    cyrillic = "я" * (SIZE // 2)
+    return {
+        "letters-100k": (letters, "a" * 100_000),
+        "letters-whole": (letters, letters),
+        "fields-999": (fields, "a" * 999),
+        "fields-999-differs-at-end": (fields, "a" * 998 + "b"),
+        "fields-10000": (fields, "a" * 10_000),
+        "cyrillic-50000": (cyrillic, "я" * 50_000),
+    }
+
+
+def best_of(runs, call):
+    best, result = float("inf"), None
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = call()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def assert_linear(count, text, needle, slack=2e-4):
+    """Exact, and at most 3x the count of `is` in one of three tries (ctest runs this file
+    alone; a superlinear count fails every try by far)."""
+    assert count(text, "is") == word_count.search_py(text, "is")
+    assert count(text, needle) == word_count.search_py(text, needle)
+    for _ in range(3):
+        is_time, _ = best_of(5, lambda: count(text, "is"))
+        time_taken, _ = best_of(5, lambda: count(text, needle))
+        if time_taken <= 3 * is_time + slack:
+            return
+    assert time_taken <= 3 * is_time + slack, (time_taken, is_time)
+
+
+@pytest.mark.parametrize("case", sorted(cases()))
+@pytest.mark.parametrize("function", ["search", "search_sequential"])
+def test_a_long_needle_costs_at_most_three_counts_of_is(case, function):
+    text, needle = cases()[case]
+    assert_linear(getattr(word_count, function), text, needle)
+
+
+@pytest.mark.parametrize("case", ["letters-100k", "fields-999", "cyrillic-50000"])
+def test_a_long_needle_in_a_file_costs_at_most_three_counts_of_is(case, tmp_path):
+    text, needle = cases()[case]
+    path = tmp_path / "text.txt"
+    path.write_text(text, encoding="utf-8")
+    for parallel in (True, False):
+        assert_linear(lambda _, n: word_count.search_file(path, n, parallel=parallel), text, needle)
+
+
+def test_a_long_needle_on_the_command_line_costs_at_most_three_counts_of_is(tmp_path):
+    # 32 MB, so that the count and not the start of the process is what is compared; the
+    # needle stays under Linux's 128 kB limit for one argument.
+    text, needle = "a" * (SIZE * 8), "a" * 100_000
+    path = tmp_path / "text.txt"
+    path.write_text(text, encoding="ascii")
+
+    def cli(_, n):
+        result = subprocess.run([GIL_DEMO, "wordcount", str(path), n, "--json"],
+                                capture_output=True, text=True, timeout=120, check=True)
+        return json.loads(result.stdout)["results"][0]["count"]
+
+    assert_linear(cli, text, needle, slack=0.01)
