@@ -20,6 +20,8 @@ import word_count
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 GIL_DEMO = os.environ.get("GIL_DEMO", str(ROOT / "build" / "release" / "app" / "gil_demo"))
 SIZE = 4 << 20
+# ctest preloads ASan's runtime for the extension built with it.
+SANITIZED = "libasan" in os.environ.get("LD_PRELOAD", "")
 
 
 def cases():
@@ -50,6 +52,8 @@ def assert_linear(count, text, needle, slack=2e-4):
     alone; a superlinear count fails every try by far)."""
     assert count(text, "is") == word_count.search_py(text, "is")
     assert count(text, needle) == word_count.search_py(text, needle)
+    if SANITIZED:
+        return  # instrumented code has other ratios: the plain builds check the time
     for _ in range(3):
         is_time, _ = best_of(5, lambda: count(text, "is"))
         time_taken, _ = best_of(5, lambda: count(text, needle))
