@@ -49,8 +49,8 @@ private:
 };
 
 /// A file changed while it was being read (it shrank under its memory map, so a read
-/// of the map faulted, or its size changed): the count is lost, not silently wrong.
-/// `code()` is EIO.
+/// of the map faulted, or its size or modification time changed: it grew or was
+/// written): the count is lost, not silently wrong. `code()` is EIO.
 class input_changed : public input_error {
 public:
     explicit input_changed(const std::string& name)

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,8 +23,14 @@ struct stream_options {
     /// Bytes read per block; 0 picks the default (16 MiB). count_stream holds at most three
     /// blocks, plus a carry of about the needle's length.
     std::size_t block_size = 0;
-    /// Polled while waiting for data and between ranges: throws `interrupted`.
+    /// Polled while waiting for data and between blocks (and between ranges, without
+    /// on_stop): throws `interrupted`, or calls on_stop.
     stop_signal stop;
+    /// What count_stream does when `stop` turns on, if set: it calls this on the calling
+    /// thread, between two blocks or while it waits for data, with no block half counted.
+    /// It throws to end the count with its exception, or returns to let it go on (that
+    /// request is then handled: `stop` turns on again at the next one).
+    std::function<void()> on_stop;
 };
 
 /// What a stream gave.
@@ -59,7 +66,8 @@ private:
 /// is read while the blocks before it are counted, so a pipe or a device costs no more
 /// than its reading. Memory stays under four blocks whatever the stream's size. Throws
 /// input_error on a read error, utf8_error as in stream_counter, `interrupted` when
-/// options.stop turns on (also while waiting for data).
+/// options.stop turns on (also while waiting for data) and options.on_stop is not set.
+/// options.stop defaults to in.stop().
 stream_count count_stream(input& in, std::string_view needle, const stream_options& options = {});
 
 } // namespace gilsafe

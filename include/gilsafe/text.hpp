@@ -4,11 +4,20 @@
 #include "gilsafe/errors.hpp"
 #include "gilsafe/interrupt.hpp"
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace gilsafe {
+
+class input;
+
+namespace detail {
+std::size_t read_some(input& in, char* buffer, std::size_t size, const stop_signal& stop,
+                      const std::atomic<bool>* cancel);
+} // namespace detail
 
 /// A file opened for reading, not yet read: its descriptor and whether it can be
 /// mapped. Opening never blocks (a FIFO without a writer opens at once; reads wait for
@@ -32,15 +41,23 @@ public:
     bool mappable() const { return mappable_; }
     /// The size a mappable file had when it was opened.
     std::size_t size() const { return size_; }
+    /// The modification time (nanoseconds since the epoch) it had then.
+    std::int64_t mtime_ns() const { return mtime_ns_; }
     int fd() const { return fd_; }
     const std::string& name() const { return name_; }
     const stop_signal& stop() const { return stop_; }
 
     /// Reads up to `size` bytes into `buffer`, waiting for data while polling stop();
     /// 0 means end of input. Throws input_error on a read error, `interrupted` on stop.
+    /// The first read asks for at most 64 KiB, and each read that fills its request lets
+    /// the next ask for twice as much: special files refuse large reads (a sysctl of
+    /// /proc/sys fails one of 4 MiB with ENOMEM).
     std::size_t read_some(char* buffer, std::size_t size);
 
 private:
+    friend std::size_t detail::read_some(input& in, char* buffer, std::size_t size,
+                                         const stop_signal& stop, const std::atomic<bool>* cancel);
+
     input() = default;
     void close() noexcept;
 
@@ -48,6 +65,9 @@ private:
     bool owned_ = false;
     bool mappable_ = false;
     std::size_t size_ = 0;
+    std::int64_t mtime_ns_ = 0;
+    std::size_t read_limit_ = std::size_t{64} << 10; // the most the next read asks for
+    bool read_limit_fixed_ = false;                  // a large read failed: no growth
     std::string name_;
     stop_signal stop_;
 };
@@ -56,8 +76,9 @@ private:
 ///
 /// Mapped files are guarded: if the file shrinks while it is read (a fault that would
 /// end the process with SIGBUS), the missing pages read as zeros and throw_if_changed()
-/// says so. The guard is a process-wide SIGBUS handler, installed with the first map, in
-/// front of any earlier handler (which still hears every fault outside gilsafe's maps).
+/// says so; it also reports a file that grew or was written meanwhile. The guard is a process-wide
+/// SIGBUS handler, installed with the first map, in front of any earlier handler (which still hears
+/// every fault outside gilsafe's maps).
 class text {
 public:
     /// No limit on what a stream may hold.
@@ -86,10 +107,13 @@ public:
     void prefault(const stop_signal& stop = {}) const;
     const std::string& name() const { return name_; }
     bool is_mapped() const { return mapped_; }
-    /// Throws input_changed when the mapped file shrank while it was read (a read of the
-    /// map faulted; those bytes read as zeros) or is now smaller than its map. Call it
-    /// after every use of view(), and before reporting what the bytes said (a character
-    /// cut by zeros looks like invalid UTF-8).
+    /// Throws input_changed when the mapped file changed since it was opened: a read of
+    /// the map faulted (the file shrank; those bytes read as zeros), or its size or its
+    /// modification time now differ from the open's (it shrank, grew or was written).
+    /// Call it after every use of view(), and before reporting what the bytes said (a
+    /// character cut by zeros looks like invalid UTF-8). A change after this call is not
+    /// the count's; one that leaves both size and time as they were (a write within the
+    /// file system's timestamp tick of the open, then nothing else) goes unseen.
     void throw_if_changed() const;
 
 private:
@@ -99,8 +123,9 @@ private:
     const char* data_ = nullptr;
     std::size_t size_ = 0;
     bool mapped_ = false;
-    int fd_ = -1;    // a mapped file's descriptor, kept for the size check
-    int guard_ = -1; // its slot in the SIGBUS guard
+    int fd_ = -1;               // a mapped file's descriptor, kept for the change check
+    int guard_ = -1;            // its slot in the SIGBUS guard
+    std::int64_t mtime_ns_ = 0; // its modification time at the open
     std::string owned_;
     std::string name_;
 };

@@ -13,9 +13,10 @@ kernel: str
 ``"scalar"``; the CPU's fastest unless the GILSAFE_KERNEL environment variable names another."""
 
 class FileChangedError(OSError):
-    """The file changed while search_file read it (it shrank under its memory map, or its
-    size changed): the count is lost, not silently wrong. errno is EIO; filename is the
-    path."""
+    """The file changed while search_file read it: it shrank under its memory map, or its
+    size or modification time after the count differ from those of the open (it grew or
+    was written). The count is lost, not silently wrong. str(e) is "[Errno 5] changed while
+    being read: 'PATH'": errno is EIO; filename is the path."""
 
 def search(contents: _Text, needle: _Text) -> int:
     """Count the words of contents equal to needle, in parallel on all cores (GIL released).
@@ -41,10 +42,12 @@ def search_file(path: StrOrBytesPath, needle: _Text, *, parallel: bool = True) -
     GIL released. ``"-"`` is the file named "-", not standard input.
 
     Raises what open() raises (FileNotFoundError, IsADirectoryError, PermissionError, ...
-    with errno and filename), FileChangedError when the file changes while read,
-    UnicodeDecodeError at the first invalid byte (start, end and reason of decoding the
-    whole file; its object is only the invalid bytes; a note names the file) and
-    KeyboardInterrupt on Ctrl-C."""
+    with errno and filename), FileChangedError when the file changes (shrinks, grows, is
+    written) while read, UnicodeDecodeError at the first invalid byte (start, end and
+    reason of decoding the whole file; its object is only the invalid bytes; a note names
+    the file). Ctrl-C, on a mapped file or a stream (a FIFO, a device, /proc): Python's
+    handler runs during the count; its exception stops it, KeyboardInterrupt on another
+    thread under the default handler."""
 
 def search_py(contents: str, needle: str) -> int:
     """The pure-Python reference: the definition of a correct count."""

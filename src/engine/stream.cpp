@@ -7,6 +7,8 @@
 #include "utf8.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -166,10 +168,16 @@ public:
         reader_.join();
     }
 
-    /// The next block to count; rethrows the reader's error.
-    block* next() {
+    /// The next block to count; rethrows the reader's error. Calls `poll` (without the
+    /// lock) every 50 ms while it waits: the caller's stop is looked at on its own thread.
+    template <class Poll> block* next(Poll&& poll) {
+        using namespace std::chrono_literals;
         std::unique_lock<std::mutex> lock(mutex_);
-        changed_.wait(lock, [&] { return !full_.empty() || error_; });
+        while (!changed_.wait_for(lock, 50ms, [&] { return !full_.empty() || error_; })) {
+            lock.unlock();
+            poll();
+            lock.lock();
+        }
         if (!full_.empty()) {
             block* b = full_.front();
             full_.pop_front();
@@ -201,10 +209,11 @@ private:
                 std::size_t size = carry.size();
                 const std::size_t limit = carry.size() + block_size_;
                 // Fill the block; hand it over early when the stream has nothing more now
-                // (a slow writer's bytes, an error in them, are seen at once).
+                // (a slow writer's bytes, an error in them, are seen at once). The reader
+                // stops only when cancelled: the counting thread looks at the stop signal.
                 for (;;) {
                     const std::size_t got =
-                        detail::read_some(in_, b->bytes.get() + size, limit - size, &cancel_);
+                        detail::read_some(in_, b->bytes.get() + size, limit - size, {}, &cancel_);
                     if (got == 0) {
                         last = true;
                         break;
@@ -267,17 +276,36 @@ stream_count count_stream(input& in, std::string_view needle, const stream_optio
     if (counting.stop.counter == nullptr) {
         counting.stop = in.stop();
     }
+    // With on_stop, a block is counted whole (a few milliseconds), so that nothing is lost
+    // when on_stop lets the count go on; without it, a stop ends the count mid-block.
+    stream_options block_options = counting;
+    if (counting.on_stop) {
+        block_options.stop = {};
+    }
+    const auto poll = [&] {
+        if (!counting.stop.requested()) {
+            return;
+        }
+        if (!counting.on_stop) {
+            throw interrupted();
+        }
+        const std::uint64_t now = counting.stop.counter->load();
+        counting.on_stop();
+        counting.stop.seen = now;
+    };
     block_pipeline pipeline(in, needle, counting);
     stream_count total;
     for (;;) {
-        block* b = pipeline.next();
+        block* b = pipeline.next(poll);
         const std::string_view window(b->bytes.get(), b->size);
-        total.count += count_window(window, needle, b->plan.count_from, b->plan.count_to, counting);
+        total.count +=
+            count_window(window, needle, b->plan.count_from, b->plan.count_to, block_options);
         const bool last = b->last;
         pipeline.done_with(b);
         if (last) {
             break;
         }
+        poll();
     }
     total.bytes = pipeline.bytes();
     return total;

@@ -46,6 +46,10 @@ std::string reason(int err) {
     throw input_error(what + ": " + reason(err), err);
 }
 
+std::int64_t modified_ns(const struct stat& st) {
+    return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
 // ---- The SIGBUS guard --------------------------------------------------------------
 //
 // A read of a mapped file past its end (the file shrank after it was mapped) raises
@@ -245,6 +249,7 @@ input input::open(const std::string& path, const stop_signal& stop) {
         throw input_error("cannot read " + quoted(path) + ": is a directory", EISDIR);
     }
     in.size_ = in.mappable_ ? static_cast<std::size_t>(st.st_size) : 0;
+    in.mtime_ns_ = modified_ns(st);
     if (!in.mappable_ && S_ISFIFO(st.st_mode)) {
         ::fcntl(in.fd_, F_SETPIPE_SZ, 1 << 20); // fewer, larger reads; advice only
     }
@@ -252,17 +257,32 @@ input input::open(const std::string& path, const stop_signal& stop) {
 }
 
 std::size_t input::read_some(char* buffer, std::size_t size) {
-    return detail::read_some(*this, buffer, size, nullptr);
+    return detail::read_some(*this, buffer, size, stop_, nullptr);
 }
 
 namespace detail {
 
-std::size_t read_some(input& in, char* buffer, std::size_t size, const std::atomic<bool>* cancel) {
+std::size_t read_some(input& in, char* buffer, std::size_t size, const stop_signal& stop,
+                      const std::atomic<bool>* cancel) {
+    // A sysctl of /proc/sys allocates a kernel buffer the size of the read and fails one of
+    // 4 MiB or more with ENOMEM (cat reads 128 KiB): the reads start at first_read and grow
+    // only while they come back full, and one that fails with ENOMEM is tried again small.
+    constexpr std::size_t first_read = std::size_t{64} << 10;
     for (;;) {
-        wait_readable(in.fd(), in.stop(), cancel, in.name());
-        const ssize_t got = ::read(in.fd(), buffer, size);
+        wait_readable(in.fd(), stop, cancel, in.name());
+        const std::size_t asked = std::min(size, in.read_limit_);
+        const ssize_t got = ::read(in.fd(), buffer, asked);
         if (got >= 0) {
-            return static_cast<std::size_t>(got);
+            const auto n = static_cast<std::size_t>(got);
+            if (n == in.read_limit_ && !in.read_limit_fixed_ && n <= (std::size_t{1} << 30)) {
+                in.read_limit_ = 2 * n;
+            }
+            return n;
+        }
+        if (errno == ENOMEM && asked > first_read) {
+            in.read_limit_ = first_read;
+            in.read_limit_fixed_ = true;
+            continue;
         }
         if (errno != EINTR && errno != EAGAIN) {
             const int err = errno;
@@ -292,6 +312,9 @@ input& input::operator=(input&& other) noexcept {
         owned_ = std::exchange(other.owned_, false);
         mappable_ = other.mappable_;
         size_ = other.size_;
+        mtime_ns_ = other.mtime_ns_;
+        read_limit_ = other.read_limit_;
+        read_limit_fixed_ = other.read_limit_fixed_;
         name_ = std::move(other.name_);
         stop_ = other.stop_;
     }
@@ -324,6 +347,7 @@ text text::from_input(input&& in, std::size_t limit) {
     text t;
     t.name_ = in.name();
     t.size_ = in.size();
+    t.mtime_ns_ = in.mtime_ns();
     t.fd_ = ::fcntl(in.fd(), F_DUPFD_CLOEXEC, 3);
     void* map = ::mmap(nullptr, t.size_, PROT_READ, MAP_PRIVATE, in.fd(), 0);
     if (map == MAP_FAILED) {
@@ -387,6 +411,7 @@ text& text::operator=(text&& other) noexcept {
         size_ = std::exchange(other.size_, 0);
         fd_ = std::exchange(other.fd_, -1);
         guard_ = std::exchange(other.guard_, -1);
+        mtime_ns_ = other.mtime_ns_;
         name_ = std::move(other.name_);
         if (mapped_) {
             data_ = std::exchange(other.data_, nullptr);
@@ -425,8 +450,11 @@ void text::throw_if_changed() const {
     if (guard_ >= 0 && slots[guard_].faulted.load()) {
         throw input_changed(name_);
     }
+    // After the count, so that a change during it, growth included, is seen: the map
+    // holds the size of the open, and a file that grew would be counted short.
     struct stat st {};
-    if (fd_ >= 0 && ::fstat(fd_, &st) == 0 && static_cast<std::size_t>(st.st_size) < size_) {
+    if (fd_ >= 0 && ::fstat(fd_, &st) == 0 &&
+        (static_cast<std::size_t>(st.st_size) != size_ || modified_ns(st) != mtime_ns_)) {
         throw input_changed(name_);
     }
 }

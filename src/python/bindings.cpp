@@ -81,9 +81,10 @@ void bind_word_count(py::module_& m) {
     const std::string module_name = py::str(m.attr("__name__"));
     const auto changed_error = py::reinterpret_steal<py::object>(PyErr_NewExceptionWithDoc(
         (module_name + ".FileChangedError").c_str(),
-        "The file changed while search_file read it (it shrank under its memory map, or its "
-        "size changed): the count is lost, not silently wrong. An OSError with errno EIO and "
-        "the file's name in .filename.",
+        "The file changed while search_file read it: it shrank under its memory map, or its "
+        "size or modification time after the count differ from those of the open (it grew "
+        "or was written). The count is lost, not silently wrong. An OSError with errno EIO "
+        "and the file's name in .filename: \"[Errno 5] changed while being read: 'PATH'\".",
         PyExc_OSError, nullptr));
     if (!changed_error) {
         throw py::error_already_set();
@@ -107,10 +108,12 @@ of UTF-8 bytes, as for search.
 
 Errors, as open() would raise them (.errno and .filename set): FileNotFoundError,
 IsADirectoryError, PermissionError and any other OSError; FileChangedError (an OSError,
-errno EIO) when the file shrank or changed size while it was read; UnicodeDecodeError at
-the file's first invalid byte, with the start, end and reason of decoding the whole file,
-its object being only the invalid bytes and a note naming the file; KeyboardInterrupt on
-Ctrl-C.)");
+errno EIO) when the file changed while it was read (it shrank, grew or was written);
+UnicodeDecodeError at the file's first invalid byte, with the start, end and reason of
+decoding the whole file, its object being only the invalid bytes and a note naming the
+file. A FIFO, a device or a /proc file is counted as it is read. Ctrl-C, on a mapped file
+or a stream: Python's handler runs during the count and its exception stops it; on
+another thread, KeyboardInterrupt under Python's default handler.)");
     m.attr("kernel") = kernel_name();
 }
 

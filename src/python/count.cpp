@@ -33,50 +33,20 @@ bool default_sigint_handler() {
 constexpr std::size_t segment_bytes = std::size_t{16} << 20;
 
 // Counts [0, size) segment by segment with the GIL released; `count(begin, end)` counts
-// one segment (count_released has the rules). The GIL is taken back in plain code
-// (restore), never in a destructor: a thread that Python ends because the interpreter is
-// shutting down must not unwind through a noexcept frame. Needs the GIL.
+// one segment (count_released has the rules). Needs the GIL.
 template <class Count>
 std::size_t count_in_segments(std::size_t size, std::size_t segment, Count&& count) {
     install_shutdown_hook(!inside_callback());
-    const stop_signal sigint = stop_on_sigint();
-    std::uint64_t seen = sigint.seen;
-    saved_thread saved = save_thread();
-    std::size_t total = 0;
-    std::exception_ptr error;
-    for (std::size_t at = 0; at < size || at == 0; at += segment) {
-        try {
+    return run_released_polling([&](sigint_poll& poll) {
+        std::size_t total = 0;
+        for (std::size_t at = 0;; at += segment) {
             total += count(at, std::min(size, at + segment));
-        } catch (...) {
-            error = std::current_exception();
-            break;
-        }
-        const std::uint64_t now = sigint.counter->load();
-        if (now != seen && at + segment < size) {
-            seen = now;
-            restore(saved);
-            if (PyErr_CheckSignals() != 0) {
-                throw py::error_already_set();
+            if (at + segment >= size) {
+                return total;
             }
-            if (!on_main_thread() && default_sigint_handler()) {
-                PyErr_SetNone(PyExc_KeyboardInterrupt);
-                throw py::error_already_set();
-            }
-            saved = save_thread();
+            poll();
         }
-        if (at + segment >= size) {
-            break;
-        }
-    }
-    restore(saved);
-    if (error) {
-        std::rethrow_exception(error);
-    }
-    if (sigint.counter->load() != seen && !on_main_thread() && default_sigint_handler()) {
-        PyErr_SetNone(PyExc_KeyboardInterrupt); // Ctrl-C during the last segment
-        throw py::error_already_set();
-    }
-    return total;
+    });
 }
 
 // Throws utf8_error when `result` found invalid UTF-8, else returns its count.
@@ -89,6 +59,42 @@ std::size_t valid_count(const checked_count& result) {
 }
 
 } // namespace
+
+sigint_poll::sigint_poll() : stop_(stop_on_sigint()) {
+}
+
+void sigint_poll::operator()() {
+    const std::uint64_t now = stop_.counter->load();
+    if (now == stop_.seen) {
+        return;
+    }
+    stop_.seen = now;
+    restore(saved_);
+    bool go_on = true;
+    try {
+        if (PyErr_CheckSignals() != 0) {
+            go_on = false; // a handler raised: its exception ends the work
+        } else if (!on_main_thread() && default_sigint_handler()) {
+            PyErr_SetNone(PyExc_KeyboardInterrupt); // no handler runs here: Python's default
+            go_on = false;
+        }
+    } catch (py::error_already_set& e) {
+        e.restore(); // the GIL is released below: the error waits on this thread
+        go_on = false;
+    }
+    saved_ = save_thread();
+    if (!go_on) {
+        throw stopping{};
+    }
+}
+
+bool sigint_poll::finished() const {
+    if (stop_.requested() && !on_main_thread() && default_sigint_handler()) {
+        PyErr_SetNone(PyExc_KeyboardInterrupt);
+        return false;
+    }
+    return true;
+}
 
 std::size_t count_released(std::string_view text, std::string_view needle_bytes,
                            const count_request& request) {

@@ -2,6 +2,9 @@
 #pragma once
 
 #include "gil/thread_state.hpp"
+#include "gilsafe/interrupt.hpp"
+
+#include <pybind11/pybind11.h>
 
 #include <cstddef>
 #include <exception>
@@ -28,6 +31,69 @@ struct count_request {
 /// SIGINT handler. Needs the GIL, and returns (or throws) with it held.
 std::size_t count_released(std::string_view text, std::string_view needle,
                            const count_request& request);
+
+/// Ctrl-C during work done with the GIL released, by the rule count_released states (the
+/// README's "Signals"), for every count of the bindings: mapped, buffered or streamed.
+class sigint_poll {
+public:
+    /// Watches SIGINT from now on.
+    sigint_poll();
+
+    /// On once a SIGINT arrived that operator() has not handled yet.
+    const stop_signal& stop() const { return stop_; }
+
+    /// Between two pieces of the work, on the thread that runs run_released_polling:
+    /// returns at once unless a SIGINT arrived. Then it takes the GIL back and runs
+    /// Python's handlers (on the main thread): it returns, the GIL released again, when
+    /// the work goes on; it throws sigint_poll::stopping, the GIL released and the Python
+    /// error set on this thread, when a handler raised, or when on another thread Python's
+    /// default handler is in place (KeyboardInterrupt).
+    void operator()();
+
+    /// Thrown by operator() to end the work; run_released_polling raises the error.
+    struct stopping {};
+
+private:
+    template <class Work> friend auto run_released_polling(Work&& work);
+
+    /// With the GIL held, once the work is done: false, KeyboardInterrupt set, when a
+    /// SIGINT arrived during its last piece on another thread than the main one under
+    /// Python's default handler (on the main thread, Python runs its handler itself once
+    /// the call returns).
+    bool finished() const;
+
+    stop_signal stop_;
+    saved_thread saved_;
+};
+
+/// `work(poll)` with the GIL released, `poll` a sigint_poll that `work` calls between two
+/// pieces of its work, on this thread. The GIL is taken back in plain code (see
+/// run_released); returns or throws with it held: what `work` threw, or the Python error
+/// of the handler that stopped it. Needs the GIL.
+template <class Work> auto run_released_polling(Work&& work) {
+    sigint_poll poll;
+    using result_type = decltype(work(poll));
+    poll.saved_ = save_thread();
+    std::optional<result_type> result;
+    std::exception_ptr error;
+    try {
+        result.emplace(std::forward<Work>(work)(poll));
+    } catch (...) {
+        error = std::current_exception();
+    }
+    restore(poll.saved_);
+    if (error) {
+        try {
+            std::rethrow_exception(error);
+        } catch (const sigint_poll::stopping&) {
+            throw pybind11::error_already_set();
+        }
+    }
+    if (!poll.finished()) {
+        throw pybind11::error_already_set();
+    }
+    return std::move(*result);
+}
 
 /// `work()` with the GIL released, for C++ that may block (opening a FIFO, a slow
 /// disk). The GIL is taken back in plain code, never in a destructor (see

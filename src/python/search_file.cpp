@@ -62,11 +62,15 @@ std::size_t search_file(py::handle path, py::handle needle, bool parallel,
         // read, in constant memory, with Ctrl-C polled while it waits for data.
         input in = input::open(file.native, stop_on_sigint());
         if (!in.mappable()) {
-            stream_options options;
-            options.parallel = parallel;
-            options.stop = in.stop();
             try {
-                return run_released([&] { return count_stream(in, word.view(), options); }).count;
+                // Ctrl-C as in count_released: between blocks and while waiting for data.
+                return run_released_polling([&](sigint_poll& poll) {
+                    stream_options options;
+                    options.parallel = parallel;
+                    options.stop = poll.stop();
+                    options.on_stop = [&] { poll(); };
+                    return count_stream(in, word.view(), options).count;
+                });
             } catch (const utf8_error& e) {
                 raise_invalid_utf8(e.bytes(), 0, py::handle(),
                                    "in file " + std::string(py::repr(file.filename)), e.offset());

@@ -8,6 +8,7 @@ import resource
 import signal
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 
@@ -18,13 +19,14 @@ GIL_DEMO = os.environ.get("GIL_DEMO", str(ROOT / "build" / "release" / "app" / "
 
 sys.path.insert(0, str(ROOT / "tests" / "support"))
 from reference import search_py  # noqa: E402
+from special_files import needles, special_files  # noqa: E402
 
 UNIT = "is this is\r\nis\u2028is\u0085 is  \u0145is is\n\nfin is \u4e2d\U0001F600 is\r"
 
 
-def start(*args, stdin=subprocess.DEVNULL):
+def start(*args, stdin=subprocess.DEVNULL, env=None):
     return subprocess.Popen([GIL_DEMO, *map(str, args)], stdin=stdin, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+                            stderr=subprocess.PIPE, env=env)
 
 
 def one_line_error(stderr, code, returncode, *fragments):
@@ -220,6 +222,62 @@ def test_a_file_truncated_while_counted_never_kills_the_process(tmp_path, varian
                 search_py(body[:data["bytes"]].decode(), "is"),), data
             outcomes.add("done")
     assert outcomes
+
+
+# The hook that grows the file runs inside the count: the embedded interpreter imports
+# sitecustomize from PYTHONPATH at start-up, and this one wraps word_count.search_py, which
+# the python variant calls after the open and before the final check.
+GROW_HOOK = textwrap.dedent(
+    """
+    import os
+    import word_count
+
+    _search_py = word_count.search_py
+
+    def search_py(contents, needle):
+        with open(os.environ["GROW_FILE"], "ab") as f:
+            f.write(b" is" * 1000)  # 3000 bytes
+        return _search_py(contents, needle)
+
+    word_count.search_py = search_py
+    """
+)
+
+
+@pytest.mark.parametrize("variant", ["python", "all"])
+def test_a_file_that_grows_while_counted_is_reported_changed(tmp_path, variant):
+    """Never the count of the prefix that was mapped, presented as the file's."""
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(GROW_HOOK)
+    path = tmp_path / "grows.txt"
+    body = (UNIT * 1000).encode()
+    path.write_bytes(body)
+    env = {**os.environ, "PYTHONPATH": str(hook), "GROW_FILE": str(path)}
+    proc = start("wordcount", path, "is", "--variant", variant, "--json", env=env)
+    out, err = proc.communicate(timeout=120)
+    assert path.stat().st_size == len(body) + 3000  # the hook ran, once
+    one_line_error(err, 1, proc.returncode, f"'{path}' changed while being read")
+    assert out == b""
+
+
+@pytest.mark.parametrize("variant", ["parallel", "sequential", "python", "all"])
+def test_proc_sys_and_sysfs_files_count_like_the_text_open_reads(variant):
+    """A sysctl of /proc/sys refuses a read of 4 MiB or more (ENOMEM): read in pieces it takes."""
+    files = special_files()
+    if not any(path.startswith("/proc/sys/") for path, _ in files):
+        pytest.skip("no /proc/sys here")
+    for path, text in files:
+        for needle in needles(text):
+            proc = start("wordcount", path, needle, "--variant", variant, "--json")
+            out, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, (path, err)
+            data = json.loads(out)
+            expected = search_py(text, needle)
+            assert data["bytes"] == len(text.encode()), (path, data)
+            assert data["agree"], (path, data)
+            assert [r["count"] for r in data["results"]] == [expected] * len(data["results"]), (
+                path, needle, data)
 
 
 def test_the_python_variant_finds_a_streams_bad_bytes_as_they_arrive():

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -229,6 +230,41 @@ TEST(CountStream, StopsWhileWaitingForData) {
     }
     ctrl_c.join();
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+// With on_stop, a stop request is the caller's to decide, on its own thread: returning lets
+// the count go on and lose nothing (the reader never stops by itself), throwing ends the
+// count with that exception.
+TEST(CountStream, OnStopDecidesWhetherTheCountGoesOn) {
+    std::string text; // under a pipe's 64 KiB: the writer ends even if the count stops
+    for (int i = 0; i < 20000; ++i) {
+        text += "is ";
+    }
+    for (const bool go_on : {true, false}) {
+        const pipe_writer writer(text, 4096);
+        std::atomic<std::uint64_t> requests{1}; // a request before the first block
+        gilsafe::input in = gilsafe::input::open(writer.path());
+        gilsafe::stream_options options;
+        options.block_size = 4096;
+        options.stop = {&requests, 0};
+        int calls = 0;
+        options.on_stop = [&] {
+            ++calls;
+            if (!go_on) {
+                throw std::runtime_error("stopped by on_stop");
+            }
+        };
+        const py::gil_scoped_release no_gil;
+        if (go_on) {
+            const gilsafe::stream_count got = gilsafe::count_stream(in, "is", options);
+            EXPECT_EQ(got.count, 20000U);
+            EXPECT_EQ(got.bytes, text.size());
+            EXPECT_EQ(calls, 1); // that request handled once
+        } else {
+            EXPECT_THROW((void)gilsafe::count_stream(in, "is", options), std::runtime_error);
+            EXPECT_EQ(calls, 1);
+        }
+    }
 }
 
 } // namespace

@@ -208,4 +208,36 @@ TEST(Text, AFileSmallerThanItsMapIsReportedEvenWithoutAFault) {
     EXPECT_THROW(t.throw_if_changed(), gilsafe::input_changed);
 }
 
+// A file that grew after it was mapped: the map holds the size of the open, so its count
+// would silently miss the new bytes.
+TEST(Text, AFileThatGrowsUnderItsMapIsReportedChanged) {
+    const temp_file file(std::string(100000, 'y'));
+    const gilsafe::text t = gilsafe::text::open(file.path());
+    EXPECT_NO_THROW(t.throw_if_changed());
+    std::FILE* f = std::fopen(file.path().c_str(), "ab");
+    ASSERT_NE(f, nullptr);
+    ASSERT_EQ(std::fputs(" is", f), 1);
+    ASSERT_EQ(std::fclose(f), 0);
+    try {
+        t.throw_if_changed();
+        FAIL() << "no error";
+    } catch (const gilsafe::input_changed& e) {
+        EXPECT_EQ(std::string(e.what()), "'" + file.path() + "' changed while being read");
+    }
+}
+
+// Bytes rewritten in place (the size unchanged) show in the modification time.
+TEST(Text, AFileWrittenInPlaceUnderItsMapIsReportedChanged) {
+    const temp_file file(std::string(100000, 'y'));
+    const struct timespec long_ago[2] = {{1, 0}, {1, 0}}; // not the write's timestamp tick
+    ASSERT_EQ(::utimensat(AT_FDCWD, file.path().c_str(), long_ago, 0), 0);
+    const gilsafe::text t = gilsafe::text::open(file.path());
+    EXPECT_NO_THROW(t.throw_if_changed());
+    const int fd = ::open(file.path().c_str(), O_WRONLY);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::pwrite(fd, "is", 2, 500), 2);
+    ::close(fd);
+    EXPECT_THROW(t.throw_if_changed(), gilsafe::input_changed);
+}
+
 } // namespace

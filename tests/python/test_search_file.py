@@ -22,6 +22,9 @@ import word_count
 from hostile import INVALID, random_invalid_bytes, random_text
 from memory import anon_peak_while, reset_peak_rss, status_bytes
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
+from special_files import needles, special_files  # noqa: E402
+
 
 def write(tmp_path, data, name="text.txt"):
     path = tmp_path / name
@@ -217,6 +220,74 @@ def test_a_file_that_shrinks_during_the_count_raises_file_changed_error(tmp_path
     pytest.fail("no count saw its file shrink")
 
 
+# The hook that grows the file runs inside the count itself: a SIGINT handler that raises
+# nothing runs between two segments of the count, on the main thread, and the count goes
+# on. It appends only when it sees the file mapped (/proc/self/maps): search_file is then
+# past its open and before its final check, whatever the machine's load. A call that no
+# handler ran inside (the SIGINTs, every millisecond, all came before or after it) is
+# tried again on a bigger file.
+GROW_SCRIPT = textwrap.dedent(
+    r"""
+    import os, signal, sys, threading, time
+    import word_count
+
+    path, parallel = os.path.realpath(sys.argv[1]), sys.argv[2] == "parallel"
+    grew = []
+
+    def mapped():
+        with open("/proc/self/maps") as maps:
+            return any(line.rstrip("\n").endswith(" " + path) for line in maps)
+
+    def grow(signum, frame):
+        if not grew and mapped():
+            with open(path, "ab") as f:
+                f.write(b" is" * 1000)  # 3000 bytes
+            grew.append(True)
+
+    def every_millisecond(stop):
+        while not stop.is_set():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.001)
+
+    signal.signal(signal.SIGINT, grow)
+    size = 1 << 28  # sparse: NULs cost no disk; 4 segments or more
+    for attempt in range(8):
+        with open(path, "wb") as f:
+            f.truncate(size)
+        grew.clear()
+        stop = threading.Event()
+        sender = threading.Thread(target=every_millisecond, args=(stop,))
+        sender.start()
+        try:
+            outcome = f"count {word_count.search_file(path, 'is', parallel=parallel)}"
+        except word_count.FileChangedError as e:
+            outcome = f"{type(e).__name__}: {e}"
+        finally:
+            stop.set()
+            sender.join()
+        if grew:
+            print(f"{size} bytes, 3000 appended during the count: {outcome}")
+            assert outcome == f"FileChangedError: [Errno 5] changed while being read: {path!r}"
+            print("ok")
+            break
+        assert outcome == "count 0", outcome
+        size *= 2
+    else:
+        raise SystemExit("no SIGINT handler ran during a count")
+    """
+)
+
+
+@pytest.mark.parametrize("mode", ["parallel", "sequential"])
+def test_a_file_that_grows_during_the_count_raises_file_changed_error(tmp_path, mode):
+    """The map holds the size of the open: a file that grew would be counted short."""
+    result = subprocess.run([sys.executable, "-c", GROW_SCRIPT, str(tmp_path / "grows"), mode],
+                            capture_output=True, timeout=100, env=os.environ)
+    print(result.stdout.decode(), result.stderr.decode())
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().rstrip().endswith("ok")
+
+
 # --- Ctrl-C ---------------------------------------------------------------------------------
 
 INTERRUPT_SCRIPT = textwrap.dedent(
@@ -271,6 +342,115 @@ INTERRUPT_SCRIPT = textwrap.dedent(
 def test_ctrl_c_raises_keyboard_interrupt_promptly(tmp_path):
     result = subprocess.run([sys.executable, "-c", INTERRUPT_SCRIPT, str(tmp_path / "zeros")],
                             capture_output=True, timeout=120, env=os.environ)
+    print(result.stdout.decode(), result.stderr.decode())
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().rstrip().endswith("ok")
+
+
+# A stream (a FIFO fed by another process, paced so that the count lasts half a second or
+# more) follows the rule of Ctrl-C that mapped files and buffers follow: a handler that
+# raises nothing lets the count go on and lose nothing, one that raises stops it with its
+# exception; on another thread KeyboardInterrupt only under Python's default handler.
+STREAM_SIGNALS_SCRIPT = textwrap.dedent(
+    r"""
+    import os, signal, subprocess, sys, threading, time
+    import word_count
+
+    fifo = sys.argv[1]
+    FEED = (
+        "import sys, time\n"
+        "with open(sys.argv[1], 'wb') as f:\n"
+        "    for _ in range(64):\n"
+        "        f.write(b'is ' * (1 << 17)); f.flush(); time.sleep(0.01)\n"
+    )
+    EXPECTED = 64 << 17  # 8 M matches
+
+    def count_fed(parallel=True):
+        feeder = subprocess.Popen([sys.executable, "-c", FEED, fifo])
+        try:
+            return word_count.search_file(fifo, "is", parallel=parallel)
+        finally:
+            feeder.kill()
+            feeder.wait()
+
+    def every_millisecond(stop):
+        while not stop.is_set():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.001)
+
+    def sending(stop):  # a daemon: a failure ends the script instead of waiting for it
+        sender = threading.Thread(target=every_millisecond, args=(stop,), daemon=True)
+        sender.start()
+        return sender
+
+    calls = []
+    signal.signal(signal.SIGINT, lambda signum, frame: calls.append(time.monotonic()))
+    for parallel in (True, False):
+        calls.clear()
+        stop = threading.Event()
+        sender = sending(stop)
+        start = time.monotonic()
+        got = count_fed(parallel)
+        end = time.monotonic()
+        stop.set()
+        sender.join()
+        during = [t for t in calls if start < t < end]
+        assert got == EXPECTED and during, (parallel, got, len(during))
+        print(f"parallel={parallel}: exact under {len(during)} no-op handler calls")
+
+    outcome = []
+    def count_in_thread():
+        try:
+            outcome.append(count_fed())
+        except KeyboardInterrupt:
+            outcome.append("KeyboardInterrupt")
+    stop = threading.Event()
+    worker = threading.Thread(target=count_in_thread)
+    worker.start()
+    sender = sending(stop)
+    worker.join(); stop.set(); sender.join()
+    assert outcome == [EXPECTED], outcome
+    print("other thread, no-op handler: not interrupted")
+
+    class Stop(Exception):
+        pass
+
+    def raising(signum, frame):
+        raise Stop()
+
+    signal.signal(signal.SIGINT, raising)
+    timer = threading.Timer(0.15, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        count_fed()
+    except Stop:
+        print("stopped by the handler's exception")
+    else:
+        raise SystemExit("the handler's exception was lost")
+    timer.join()
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    outcome.clear()
+    worker = threading.Thread(target=count_in_thread)
+    worker.start()
+    time.sleep(0.15)
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        worker.join()
+    except KeyboardInterrupt:
+        worker.join()
+    assert outcome == ["KeyboardInterrupt"], outcome
+    print("other thread, default handler: KeyboardInterrupt")
+    print("ok")
+    """
+)
+
+
+def test_ctrl_c_on_a_stream_follows_the_signal_handler_rule(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    result = subprocess.run([sys.executable, "-c", STREAM_SIGNALS_SCRIPT, str(fifo)],
+                            capture_output=True, timeout=100, env=os.environ)
     print(result.stdout.decode(), result.stderr.decode())
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.decode().rstrip().endswith("ok")
@@ -335,3 +515,16 @@ def test_a_file_whose_size_lies_and_cannot_be_mapped_is_read():
     word = content.split()[0].strip("[]")
     assert os.stat(path).st_size == 4096 != len(content)
     assert word_count.search_file(path, word) == word_count.search_py(content, word)
+
+
+def test_proc_sys_and_sysfs_files_count_like_the_text_open_reads():
+    """A sysctl of /proc/sys refuses a read of 4 MiB or more (ENOMEM): read in pieces it takes."""
+    files = special_files()
+    if not any(path.startswith("/proc/sys/") for path, _ in files):
+        pytest.skip("no /proc/sys here")
+    for path, text in files:
+        for needle in needles(text):
+            expected = word_count.search_py(text, needle)
+            for parallel in (True, False):
+                got = word_count.search_file(path, needle, parallel=parallel)
+                assert got == expected, (path, text, needle, parallel)
