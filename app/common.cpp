@@ -1,6 +1,7 @@
 // app/common.cpp: helpers shared by the subcommands
 #include "commands.hpp"
 #include "options.hpp"
+#include "output.hpp"
 
 #include "gilsafe/gil.hpp"
 #include "gilsafe/interrupt.hpp"
@@ -55,6 +56,9 @@ public:
         done_.store(true);
         thread_.join();
     }
+
+    /// True once a SIGINT has come since the interpreter started.
+    bool interrupted() const { return stop_.requested(); }
 
 private:
     void watch() {
@@ -113,15 +117,24 @@ int with_interpreter(const std::function<int()>& body) {
     pybind11::module_::import("threading"); // its main thread is this one (see gil.hpp)
     const interrupt_deadline deadline;      // puts our SIGINT handler in front of Python's
     held_back.reset();                      // a Ctrl-C during start-up arrives now
+    // A failure after Ctrl-C (a predicate still running raised) is reported as the Ctrl-C:
+    // the user asked to stop, and 130 says so.
     try {
-        return body();
+        const int code = body();
+        flush_stdout(); // before Py_FinalizeEx flushes it and the reason of a failure is lost
+        return code;
     } catch (const gilsafe::interrupted&) {
         exit_interrupted();
     } catch (const pybind11::error_already_set& e) {
-        if (e.matches(PyExc_KeyboardInterrupt)) {
+        if (e.matches(PyExc_KeyboardInterrupt) || deadline.interrupted()) {
             exit_interrupted();
         }
         throw std::runtime_error(gilsafe::python_error_message(e));
+    } catch (...) {
+        if (deadline.interrupted()) {
+            exit_interrupted();
+        }
+        throw;
     }
 }
 

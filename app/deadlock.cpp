@@ -1,6 +1,7 @@
 // app/deadlock.cpp: `gil_demo deadlock`: the guide's deadlock in a watched child, then the fix
 #include "commands.hpp"
 #include "options.hpp"
+#include "output.hpp"
 
 #include "deadlock_demo.hpp"
 #include "watchdog.hpp"
@@ -90,7 +91,7 @@ int run_deadlock(const deadlock_options& o) {
     std::printf("1. The wrong pattern: GIL held while oneTBB workers wait for it (child process, "
                 "%.1f s deadline)\n",
                 o.timeout);
-    std::fflush(stdout);
+    flush_stdout();
     const child_outcome wrong = watched(self, "wrong", timeout);
     print_indented(wrong.output);
     const bool entered = wrong.output.find("wrong: the main thread holds") != std::string::npos;
@@ -106,11 +107,11 @@ int run_deadlock(const deadlock_options& o) {
     }
 
     std::printf("2. The guard: gilsafe::evaluate_with_gil entered with the GIL held\n");
-    std::fflush(stdout);
+    flush_stdout();
     ok = guard_refuses_the_wrong_pattern() && ok;
 
     std::printf("3. The right pattern: GIL released around the parallel region (child process)\n");
-    std::fflush(stdout);
+    flush_stdout();
     // The right pattern is expected to finish: its deadline only guards against a hang, and
     // never less than 30 s (a loaded or sanitized machine may need seconds to start and end
     // an interpreter); --timeout is how soon the wrong pattern counts as hung.
@@ -124,7 +125,7 @@ int run_deadlock(const deadlock_options& o) {
         std::printf("   the right pattern failed (%s, exit code %d)\n",
                     right.timed_out ? "timed out" : "exited", right.exit_code);
     }
-    std::fflush(stdout);
+    flush_stdout();
     if (!ok) {
         throw std::runtime_error("deadlock demo: a pattern did not behave as expected");
     }

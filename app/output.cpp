@@ -4,7 +4,10 @@
 #include "commands.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,7 +27,51 @@ bool is_closed(int fd) {
     throw std::runtime_error("cannot write '" + path + "': " + std::strerror(err));
 }
 
+// errno of the first failed flush_stdout: stdio keeps only a flag, and the reason is lost
+// once anyone else (Py_FinalizeEx flushes stdout) meets the failure first.
+int first_stdout_errno = 0;
+
+// Why a write to `fd` fails, asked without writing any data; 0 if it cannot be told.
+int probe_write_error(int fd) {
+    // A zero-length write reports a closed descriptor (EBADF) or /dev/full (ENOSPC).
+    if (::write(fd, "", 0) < 0) {
+        return errno;
+    }
+    // But not a pipe or socket whose reader is gone: Linux returns 0 before looking.
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+        return 0;
+    }
+    if (S_ISSOCK(st.st_mode)) {
+        int pending = 0;
+        socklen_t size = sizeof pending;
+        if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &pending, &size) == 0 && pending != 0) {
+            return pending;
+        }
+    }
+    pollfd p{fd, POLLOUT, 0};
+    if (::poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)) != 0) {
+        return EPIPE; // no reader left: what the failed write got (SIGPIPE is ignored)
+    }
+    return 0;
+}
+
 } // namespace
+
+void flush_stdout() {
+    errno = 0;
+    if (std::fflush(stdout) != 0 && first_stdout_errno == 0) {
+        first_stdout_errno = errno;
+    }
+}
+
+void write_stdout(std::string_view data) {
+    errno = 0;
+    if (std::fwrite(data.data(), 1, data.size(), stdout) != data.size() &&
+        first_stdout_errno == 0) {
+        first_stdout_errno = errno;
+    }
+}
 
 void protect_standard_streams() {
     ::signal(SIGPIPE, SIG_IGN);
@@ -52,27 +99,27 @@ int close_stdout(int code) {
     // failures show in ferror(stdout) too; bad() is checked in case.
     const bool failed_before = std::ferror(stdout) != 0 || std::cout.bad();
     errno = 0;
-    int err = 0;
+    int err = first_stdout_errno;
     bool failed = failed_before;
     if (std::fflush(stdout) != 0) {
         failed = true;
-        err = errno;
+        err = err != 0 ? err : errno;
     } else {
         // A delayed error (NFS, say) shows only at close: close a duplicate, keeping
         // descriptor 1 open for whatever runs after main (static destructors).
         const int copy = ::dup(STDOUT_FILENO);
         if (copy >= 0 && ::close(copy) != 0 && errno != EINTR) {
             failed = true;
-            err = errno;
+            err = err != 0 ? err : errno;
         }
     }
     if (!failed) {
         return code;
     }
-    if (err == 0 && failed_before) {
-        // An earlier write failed and its data is gone: ask once more, with nothing to
-        // lose, for the reason (a zero-length write reports no error on most files).
-        err = ::write(STDOUT_FILENO, "", 0) < 0 ? errno : 0;
+    if (err == 0) {
+        // An earlier write failed (inside a large fputs, say) and its data is gone: ask
+        // the descriptor for the reason.
+        err = probe_write_error(STDOUT_FILENO);
     }
     std::fprintf(stderr, "gil_demo: %s\n", write_error_message(err).c_str());
     return code == exit_success ? exit_failure : code;
@@ -110,7 +157,7 @@ output_file::output_file(std::string path) : path_(std::move(path)) {
 
 void output_file::write(std::string_view data) const {
     if (is_stdout()) {
-        std::fwrite(data.data(), 1, data.size(), stdout);
+        write_stdout(data);
         return;
     }
     const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);

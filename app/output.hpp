@@ -16,6 +16,15 @@ void protect_standard_streams();
 /// (or `code` if that is already a failure). Otherwise returns `code`.
 int close_stdout(int code);
 
+/// fflush(stdout), remembering why it failed for close_stdout. Called wherever gil_demo
+/// flushes, and before the embedded interpreter ends (Py_FinalizeEx flushes stdout too, and
+/// would meet the error first, losing its reason).
+void flush_stdout();
+
+/// fwrite to stdout, remembering why it failed (a large write flushes on the way) for
+/// close_stdout.
+void write_stdout(std::string_view data);
+
 /// "write error: REASON" for errno `err` (REASON left out when `err` is 0).
 std::string write_error_message(int err);
 

@@ -1,6 +1,7 @@
 // app/userids.cpp: `gil_demo userids`: the guide's UserID example with real threads
 #include "commands.hpp"
 #include "options.hpp"
+#include "output.hpp"
 #include "progress.hpp"
 
 #include "userids_job.hpp"
@@ -52,7 +53,7 @@ int run_userids(const userids_options& o) {
             throw std::runtime_error("predicate raised " + gilsafe::python_error_message(e));
         }
         const std::string out = o.json ? to_json(report) + "\n" : to_text(report);
-        std::fputs(out.c_str(), stdout);
+        write_stdout(out);
         return exit_success;
     });
 }

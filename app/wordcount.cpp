@@ -1,6 +1,7 @@
 // app/wordcount.cpp: `gil_demo wordcount [FILE [NEEDLE]]`
 #include "commands.hpp"
 #include "options.hpp"
+#include "output.hpp"
 #include "progress.hpp"
 
 #include "corpus.hpp"
@@ -42,7 +43,7 @@ struct wordcount_options {
 // Prints the report; exit_failure when the variants disagree.
 int print_report(const wordcount_report& report, bool json) {
     const std::string out = json ? to_json(report) + "\n" : to_table(report);
-    std::fputs(out.c_str(), stdout);
+    write_stdout(out);
     if (!report.agree) {
         std::fprintf(stderr, "gil_demo: the variants disagree on '%s'\n", report.file.c_str());
         return exit_failure;

@@ -67,7 +67,8 @@ struct gil_options {
     /// bounded by spread_timeout and never holds the GIL.
     bool spread = true;
     std::chrono::milliseconds spread_timeout{500};
-    /// Polled before every element: when on, the work stops and throws `interrupted`.
+    /// Polled before every element and once after the last: when on, the work stops and
+    /// throws `interrupted`, even if every element has run to its end.
     stop_signal stop;
 };
 

@@ -25,16 +25,30 @@ import json
 import logging
 import os
 import re
+import signal
 import sys
+import threading
 import time
 import warnings
 from dataclasses import dataclass
 from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
-import dask
-from dask.utils import parse_bytes
 
-import word_count
+def _interrupted_early(signum, frame):
+    """``python3 -m word_count.dask``'s Ctrl-C while Dask is imported (a second or more,
+    before _main can catch KeyboardInterrupt): the same one line and 130; no cluster yet."""
+    sys.stderr.write("word_count.dask: interrupted\n")
+    sys.stderr.flush()
+    os._exit(130)
+
+
+if __name__ == "__main__" and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+    signal.signal(signal.SIGINT, _interrupted_early)
+
+import dask  # noqa: E402
+from dask.utils import parse_bytes  # noqa: E402
+
+import word_count  # noqa: E402
 
 __all__ = ["CountResult", "FileDecodeError", "count", "gather", "local_client", "submit"]
 
@@ -155,22 +169,72 @@ def _plan(files: Sequence[str], blocksize: int) -> List[Tuple[str, int, int, int
     return blocks
 
 
-def local_client(n_workers: Optional[int] = None, threads_per_worker: Optional[int] = None):
+def local_client(n_workers: Optional[int] = None, threads_per_worker: Optional[int] = None,
+                 *, silence_logs: int = logging.WARNING):
     """A ``distributed.Client`` of a LocalCluster on this machine: loopback only, no
     dashboard (the scheduler's small HTTP server takes a free loopback port), one worker
     process (with a nanny, so a worker that dies is restarted) with a thread per core:
     the count releases the GIL, so threads, not processes, give the parallelism. The
-    client owns the cluster: closing it (it is a context manager) stops the cluster."""
+    client owns the cluster: closing it (it is a context manager) stops the cluster.
+    `silence_logs`: the level below which the cluster's processes log nothing (Dask's
+    default; the command passes CRITICAL: its errors are one line).
+
+    Ctrl-C is the caller's alone: the terminal sends SIGINT to the whole process group,
+    and a worker process that got it would print its own KeyboardInterrupt traceback. The
+    cluster starts with SIGINT blocked on this thread; Dask's event-loop thread, the
+    threads it starts and the worker processes they spawn (restarted ones included) keep
+    that mask, which survives exec. A Ctrl-C during the start is raised here once the
+    cluster is up, after closing it."""
+    from multiprocessing import resource_tracker
+
     from distributed import Client
 
-    return Client(
-        n_workers=n_workers or 1,
-        threads_per_worker=threads_per_worker or os.cpu_count() or 1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-    )
+    # The first process multiprocessing spawns starts its resource tracker, and that
+    # unblocks SIGINT in the spawning thread (CPython's resource_tracker.ensure_running):
+    # started now, it is already running when Dask's loop thread spawns the worker.
+    resource_tracker.ensure_running()
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT])
+    try:
+        client = Client(
+            n_workers=n_workers or 1,
+            threads_per_worker=threads_per_worker or os.cpu_count() or 1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+            silence_logs=silence_logs,
+        )
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        raise
+    try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # raises a pending Ctrl-C
+    except BaseException:
+        _close(client)
+        raise
+    return client
+
+
+def _connect(address: str):
+    """A Client of the scheduler at `address`. Dask calls every failed handshake a time-out
+    ("Timed out during handshake ... after 5 s"), even one that failed at once because the
+    peer is not a scheduler (an HTTP server, say): that one is said as it is."""
+    from distributed import Client
+
+    try:
+        return Client(address, timeout="5s")
+    except OSError as e:
+        cause = e.__cause__
+        if not str(e).startswith("Timed out during handshake") or cause is None or \
+                isinstance(cause, TimeoutError):
+            raise
+        from distributed.comm import CommClosedError
+
+        if isinstance(cause, CommClosedError):
+            how = "it closed the connection during the handshake"
+        else:  # a header announcing exabytes (MemoryError), a truncated frame, ...
+            how = "its answer to the handshake is not Dask's protocol"
+        raise OSError(f"{address} is not a Dask scheduler ({how})") from None
 
 
 def _close(client) -> None:
@@ -290,16 +354,31 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
     # A command prints its result and one-line errors: no library deprecation warnings
     # (a debug build of Python shows them all) and no cluster log lines below errors.
     warnings.filterwarnings("ignore", category=DeprecationWarning)
-    from distributed import Client, progress
-
     logging.getLogger("distributed").setLevel(logging.ERROR)
+    # Nor asyncio's reports of the tasks a Ctrl-C leaves behind ("Task was destroyed but it
+    # is pending!", "Task exception was never retrieved"): the interrupt is said in one line.
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
 
+    late_sigint: List[int] = []
     try:
+        if callable(signal.getsignal(signal.SIGINT)) and \
+                threading.current_thread() is threading.main_thread():
+            # From here a Ctrl-C is KeyboardInterrupt (no longer _interrupted_early): caught
+            # below, once the cluster has stopped. An ignored SIGINT stays ignored.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        from distributed import progress
+
         paths = _expand(args.paths)  # a missing file fails before any cluster starts
         if args.scheduler:
-            client = Client(args.scheduler, timeout="5s")
+            client = _connect(args.scheduler)
         else:
-            client = local_client(args.workers, args.threads_per_worker)
+            # A worker that a Ctrl-C's shutdown cuts off from its nanny logs the broken
+            # connection with a traceback: the command's errors reach it as exceptions.
+            # The worker processes log from their start (a stale lock file purged, at
+            # INFO): Dask's configuration, read from the environment they inherit.
+            os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "critical")
+            client = local_client(args.workers, args.threads_per_worker,
+                                  silence_logs=logging.CRITICAL)
         try:
             started = time.perf_counter()
             files, blocks, futures = submit(client, paths, needle, blocksize)
@@ -308,7 +387,15 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
                 print(file=sys.stderr)
             result = gather(client, files, blocks, futures, started)
         finally:
+            if callable(signal.getsignal(signal.SIGINT)) and \
+                    threading.current_thread() is threading.main_thread():
+                # A Ctrl-C while the cluster stops (a second one, say) is noted, not raised:
+                # cut short, the shutdown would print tracebacks and leak the workers'
+                # semaphores (the resource tracker warns about them).
+                signal.signal(signal.SIGINT, lambda signum, frame: late_sigint.append(signum))
             _close(client)
+        if late_sigint:
+            raise KeyboardInterrupt
     except KeyboardInterrupt:
         print("word_count.dask: interrupted", file=sys.stderr)
         return 130

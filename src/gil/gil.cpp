@@ -145,6 +145,9 @@ gil_stats run_region(std::size_t n, const detail::index_function& fn, const gil_
     if (std::exception_ptr e = error.take()) {
         std::rethrow_exception(e);
     }
+    // Each element checks before it starts: a Ctrl-C that came while the last ones ran
+    // (a predicate that runs to its end) is seen here, never lost to a normal return.
+    options.stop.throw_if_requested();
 
     gil_stats stats;
     stats.acquisitions = acquisitions.load();

@@ -335,6 +335,32 @@ def test_ctrl_c_stops_slow_predicates_with_exit_130():
     assert seconds < 5
 
 
+@pytest.mark.parametrize("then", ["True", "1 / 0", "5"],
+                         ids=["returns", "raises", "returns-a-non-bool"])
+def test_ctrl_c_while_the_last_predicate_runs_is_never_lost(then):
+    # The SIGINT comes from inside the last predicate to run, on a worker thread (Python
+    # raises KeyboardInterrupt only on the main thread): that predicate then runs to its
+    # end (or raises) and nothing is left to poll the stop, yet the run must end with 130
+    # and no result. With --threads 2 the first two chunks meet on distinct threads; the
+    # main thread's returns first, then the worker's sends the signal. If no worker came
+    # in time (a loaded machine: "evaluated by 1 threads"), no signal was sent: retried.
+    predicate = (
+        "(lambda os, sys, threading, time: "
+        "setattr(sys, 'main_done', True) is None "
+        "if threading.current_thread() is threading.main_thread() else "
+        "(any(getattr(sys, 'main_done', False) or time.sleep(0.01) for _ in range(3000)), "
+        f"os.kill(os.getpid(), 2))[0] and {then})"
+        "(*map(__import__, ['os', 'sys', 'threading', 'time']))")
+    for _ in range(5):
+        result = run("userids", "--count", "2", "--threads", "2", "--predicate", predicate)
+        if result.returncode == 0 and b"evaluated by 1 threads" in result.stdout:
+            continue
+        assert_one_line_error(result, 130, "interrupted")
+        assert result.stdout == b""
+        return
+    pytest.skip("no worker thread joined the region in 5 runs: the signal was never sent")
+
+
 # ---- progress on stderr --------------------------------------------------------------
 
 

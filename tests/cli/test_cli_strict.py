@@ -122,6 +122,36 @@ def test_a_pipe_closed_by_its_reader_is_a_write_error_not_a_signal():
     assert stderr_line(result, 1) == "gil_demo: write error: Broken pipe\n"
 
 
+@pytest.mark.parametrize("name", list(EVERY_OUTPUT))
+@pytest.mark.parametrize("sigpipe", ["default", "ignored"])
+def test_a_pipe_whose_reader_has_gone_is_a_write_error_with_its_reason(name, sigpipe,
+                                                                        text_file):
+    # `gil_demo ... | true`: the reader is gone before the output is written (any time
+    # during the run: a pipe closed from the start), SIGPIPE as the shell left it.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    handler = signal.SIG_IGN if sigpipe == "ignored" else signal.SIG_DFL
+    try:
+        result = run(*with_file(EVERY_OUTPUT[name], text_file), stdout=write_end,
+                     stderr=subprocess.PIPE, capture_output=False,
+                     preexec_fn=lambda: signal.signal(signal.SIGPIPE, handler))
+    finally:
+        os.close(write_end)
+    assert_write_error(result, name, "Broken pipe")
+
+
+def test_a_large_output_into_a_closed_pipe_is_a_write_error_with_its_reason():
+    # Output larger than stdio's buffer fails inside the write, not at the final flush.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = run("userids", "--count", "1000", "--json", stdout=write_end,
+                     stderr=subprocess.PIPE, capture_output=False)
+    finally:
+        os.close(write_end)
+    assert stderr_line(result, 1) == "gil_demo: write error: Broken pipe\n"
+
+
 def test_output_that_succeeds_still_exits_0(text_file):
     result = run("wordcount", text_file, "is", "--json")
     assert result.returncode == 0 and result.stderr == b""

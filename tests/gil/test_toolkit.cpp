@@ -159,6 +159,30 @@ TEST(ParallelFor, AStopRequestEndsTheWorkWithInterrupted) {
     });
 }
 
+TEST(ParallelFor, AStopRequestWhileTheLastElementsRunIsNeverLost) {
+    // Ctrl-C in a predicate that then runs to its end: no element is left to poll it,
+    // and the region must still end with interrupted, not a normal return.
+    for_every_option([&](gilsafe::gil_options options, const std::string& what) {
+        for (const std::size_t n : {std::size_t{1}, std::size_t{8}, std::size_t{1000}}) {
+            std::atomic<std::uint64_t> counter{0};
+            options.stop = gilsafe::stop_signal{&counter, 0};
+            std::atomic<std::size_t> calls{0};
+            EXPECT_THROW(gilsafe::parallel_for(
+                             n,
+                             [&](std::size_t) {
+                                 if (++calls == n) {
+                                     counter.store(1); // the last element to start
+                                 }
+                             },
+                             options),
+                         gilsafe::interrupted)
+                << what << ", n = " << n;
+            EXPECT_EQ(calls.load(), n) << what;
+            EXPECT_TRUE(gilsafe::gil_held_by_this_thread()) << what;
+        }
+    });
+}
+
 TEST(ParallelFor, AnExceptionReachesTheCallerWithTheGilTakenBack) {
     for_every_option([&](const gilsafe::gil_options& options, const std::string& what) {
         try {

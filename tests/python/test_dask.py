@@ -1,8 +1,11 @@
 """tests/python/test_dask.py: word_count.dask on a loopback LocalCluster: exact, fault-tolerant, clear."""
 
+import contextlib
 import json
 import os
 import random
+import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -155,6 +158,83 @@ def test_an_unreachable_scheduler_is_a_clear_error_within_seconds(tmp_path):
     assert result.returncode == 1, err
     assert err.startswith("word_count.dask: ") and err.count("\n") == 1, err
     assert "Traceback" not in err
+
+
+def session_thread_waits_on_fifo(session):
+    """True when a thread of a process in `session` waits in open() for a FIFO's writer."""
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.getsid(int(pid)) != session:
+                continue
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{tid}/wchan") as f:
+                    if f.read() == "wait_for_partner":
+                        return True
+        except OSError:  # gone meanwhile
+            continue
+    return False
+
+
+def test_ctrl_c_on_the_process_group_is_one_line_and_exit_130(tmp_path):
+    # A terminal's Ctrl-C goes to the whole foreground process group: the command and the
+    # worker process of its local cluster. The file is a FIFO nobody writes: its task
+    # waits in open() on the worker, so the count is surely running when the signal comes.
+    fifo = tmp_path / "never_written.txt"
+    os.mkfifo(fifo)
+    proc = subprocess.Popen([sys.executable, "-m", "word_count.dask", str(fifo), "--needle",
+                             "is", "--workers", "1", "--threads-per-worker", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while not session_thread_waits_on_fifo(proc.pid):
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "the worker never opened the FIFO"
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert (proc.returncode, out, err.decode()) == (130, b"", "word_count.dask: interrupted\n")
+
+
+@pytest.mark.parametrize("answer", [b"", b"HTTP/1.0 400 Bad Request\r\n\r\nnot a scheduler\n",
+                                    b"\x01\x00\x00\x00\x00\x00\x00\x00\x05\x00abc"])
+def test_a_listener_that_is_not_a_scheduler_is_said_to_be_one_not_a_time_out(tmp_path, answer):
+    # A TCP server that answers something else (or nothing) and hangs up: Dask itself says
+    # "Timed out during handshake ... after 5 s", at once.
+    path = tmp_path / "a.txt"
+    path.write_text("is")
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:  # closed: the test is over
+                return
+            with conn:
+                try:
+                    conn.sendall(answer)
+                except OSError:
+                    pass
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        address = "tcp://127.0.0.1:%d" % server.getsockname()[1]
+        result = run_cli(path, "--needle", "is", "--scheduler", address, timeout=120)
+    finally:
+        with contextlib.suppress(OSError):
+            server.shutdown(socket.SHUT_RDWR)  # wakes the accept() above
+        server.close()
+    err = result.stderr.decode()
+    assert result.returncode == 1 and err.count("\n") == 1, err
+    assert err.startswith(f"word_count.dask: {address} is not a Dask scheduler ("), err
+    assert "Timed out" not in err
 
 
 @pytest.mark.parametrize("args, fragment", [
