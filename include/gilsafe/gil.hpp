@@ -115,7 +115,9 @@ gil_stats parallel_for_with_gil(std::size_t n, const index_function& fn,
 /// picks up these chunks. Once the interpreter has begun shutting down (its atexit time),
 /// workers no longer take the GIL: the region stops with interpreter_shutdown, and a
 /// caller that held the GIL never returns (restore_thread), unless it is the shutdown
-/// thread itself (an atexit handler) or inside another region's callback.
+/// thread itself (an atexit handler) or inside another region's callback. A region belongs
+/// to the interpreter it began in: once that one is finalized, its caller never takes the
+/// GIL again, even when the host has started a new interpreter (it blocks).
 template <class F> gil_stats parallel_for(std::size_t n, F&& fn, const gil_options& options = {}) {
     return detail::parallel_for_with_gil(n, detail::index_function(fn), options);
 }
@@ -162,7 +164,10 @@ gil_stats evaluate_with_gil(std::size_t n, const std::function<bool(std::size_t)
 /// interpreter is shutting down (its atexit time has come) and this is neither the
 /// shutdown thread nor a thread inside a region's callback: then the thread never returns
 /// (it blocks, as CPython's own daemon threads do, instead of being ended by Python inside
-/// a C++ frame that cannot unwind). Call it from plain code, never from a destructor.
+/// a C++ frame that cannot unwind). Call it from plain code, never from a destructor, and
+/// within the life of the interpreter `saved` belongs to: a bare thread state does not say
+/// which interpreter it was (parallel_for and the word_count functions do know, and never
+/// take the GIL back in a later interpreter).
 void restore_thread(PyThreadState* saved);
 
 /// Makes oneTBB's workers start with at least the stack of a Python thread

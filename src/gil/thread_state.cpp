@@ -12,7 +12,9 @@
 // or ends its own threads), unless it is inside a region's callback, whose outer
 // acquisition the hook is waiting for. CPython frees every other thread state itself, the
 // kept ones included, when it finalizes. The next interpreter found alive opens a new
-// generation; a region belongs to the generation it started in.
+// generation; a region belongs to the generation it started in, and a thread that released
+// the GIL in one generation (save_thread notes which) never takes it back in a later one:
+// its thread state was freed with its interpreter, so it blocks as at shutdown.
 //
 // Fork. The child of a fork has only the forking thread: the registry's counts and lock
 // are reset there (the other threads are gone, and CPython has freed their states). A
@@ -114,11 +116,14 @@ bool interpreter_gone() {
 
 // May a thread of `region` take the GIL now? Closing (or finalizing) interpreters refuse
 // everyone but the shutdown thread's regions; a region of an earlier interpreter never.
+// Reads `closing` before the generation: a new interpreter opens its generation before it
+// reopens the protocol, so a thread that sees it reopened sees the new generation too.
 bool refused(registry& r, const region_context& region) {
+    const bool closing = r.closing.load();
     if (interpreter_gone() || region.generation != r.generation.load()) {
         return true;
     }
-    return r.closing.load() && !region.from_shutdown_thread;
+    return closing && !region.from_shutdown_thread;
 }
 
 // At the very end of Py_FinalizeEx. The protocol stays closed until a new interpreter is
@@ -285,7 +290,10 @@ std::uint64_t kept_states_created() {
 }
 
 saved_thread save_thread() {
+    registry& r = state();
+    open_new_interpreter(r); // so the generation noted is this interpreter's
     saved_thread saved;
+    saved.generation = r.generation.load();
     // Holding the GIL while the interpreter is finalizing: this is the finalizing thread
     // (a __del__ calling word_count.search), which may always take it back.
     saved.finalizing_thread = interpreter_gone();
@@ -300,12 +308,17 @@ void restore(const saved_thread& saved) {
     // already on its way to the GIL (it gets it and returns to Python normally), and a
     // thread that comes later sees the interpreter closing.
     r.in_flight.fetch_add(1);
-    const bool blocked = (r.closing.load() || interpreter_gone()) && !saved.finalizing_thread &&
-                         holds_on_this_thread == 0 && !is_shutdown_thread(r);
+    const bool closing = r.closing.load() || interpreter_gone();
+    // Saved in an interpreter finalized since: its thread state is freed memory, and the
+    // GIL the host has now is another interpreter's. (`closing` is read first: see refused.)
+    const bool stale = saved.generation != 0 && saved.generation != r.generation.load();
+    const bool blocked = stale || (closing && !saved.finalizing_thread &&
+                                   holds_on_this_thread == 0 && !is_shutdown_thread(r));
     if (blocked) {
         r.in_flight.fetch_sub(1);
-        // Taking the GIL now would end this thread inside C++ frames: never come back, as
-        // a daemon thread of CPython's own never does once finalization has begun.
+        // Taking the GIL now would end this thread inside C++ frames (or, in a later
+        // interpreter, run it on a dead thread state): never come back, as a daemon thread
+        // of CPython's own never does once finalization has begun.
         for (;;) {
             std::this_thread::sleep_for(std::chrono::hours(1));
         }
@@ -321,7 +334,7 @@ void restore(const saved_thread& saved) {
 namespace gilsafe {
 
 void restore_thread(PyThreadState* saved) {
-    detail::restore(detail::saved_thread{saved, false});
+    detail::restore(detail::saved_thread{saved, false, 0}); // its generation is unknown
 }
 
 } // namespace gilsafe

@@ -62,13 +62,16 @@ struct saved_thread {
     PyThreadState* state = nullptr;
     /// It held the GIL while the interpreter was finalizing: the finalizing thread.
     bool finalizing_thread = false;
+    /// The interpreter lifetime it was saved in (0: unknown). Never restored in another.
+    std::uint64_t generation = 0;
 };
 
 /// PyEval_SaveThread, noting whether this is the finalizing thread. Needs the GIL.
 saved_thread save_thread();
 
 /// The GIL back (restore_thread's rules; the finalizing thread and a thread inside a
-/// callback always get it back).
+/// callback get it back while their interpreter lives). A thread saved in an interpreter
+/// that has been finalized since never gets it back, even once a new one runs: it blocks.
 void restore(const saved_thread& saved);
 
 /// True once the interpreter has begun shutting down for this region (its atexit hook
