@@ -10,9 +10,11 @@ import errno
 import os
 import pathlib
 import random
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -133,14 +135,51 @@ def test_a_path_through_a_file_is_not_a_directory_error(tmp_path):
     assert_same_os_error(path / "x", NotADirectoryError)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+# Run as nobody when the tests run as root (as in CI): root reads files whatever their mode.
+UNREADABLE_CHILD = textwrap.dedent(
+    """
+    import sys
+    import word_count
+
+    def error_of(call):
+        try:
+            call()
+        except OSError as e:
+            return (type(e).__name__, e.errno, e.strerror, e.filename)
+        sys.exit("read it")
+
+    want = error_of(lambda: open(sys.argv[1], "rb"))
+    got = error_of(lambda: word_count.search_file(sys.argv[1], "is"))
+    assert want == got and want[0] == "PermissionError", (want, got)
+    print("same PermissionError")
+    """
+)
+
+
 def test_an_unreadable_file_is_permission_error(tmp_path):
-    path = write(tmp_path, b"is")
-    path.chmod(0)
+    if os.geteuid() != 0:
+        path = write(tmp_path, b"is")
+        path.chmod(0)
+        try:
+            assert_same_os_error(path, PermissionError)
+        finally:
+            path.chmod(0o600)
+        return
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root, and no setpriv to drop root with")
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="gilsafe-unreadable-"))  # others may enter
     try:
-        assert_same_os_error(path, PermissionError)
+        folder.chmod(0o755)
+        path = write(folder, b"is")
+        path.chmod(0)
+        package_root = os.path.dirname(os.path.dirname(word_count.__file__))
+        env = dict(os.environ, PYTHONPATH=package_root)
+        result = subprocess.run(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c",
+             UNREADABLE_CHILD, str(path)], capture_output=True, text=True, timeout=60, env=env)
+        assert result.returncode == 0 and "same PermissionError" in result.stdout, result
     finally:
-        path.chmod(0o600)
+        shutil.rmtree(folder)
 
 
 # --- invalid UTF-8 ------------------------------------------------------------------------
