@@ -325,6 +325,17 @@ def _blocksize(value: str) -> int:
 
 
 def _main(argv: Optional[Sequence[str]] = None) -> int:
+    """``python3 -m word_count.dask``: its exit code. The SIGINT handler it sets for the
+    command is put back when it returns, so a caller in the same process keeps its own."""
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        return _command(argv)
+    finally:
+        if previous is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, previous)
+
+
+def _command(argv: Optional[Sequence[str]]) -> int:
     parser = _Parser(
         prog="python3 -m word_count.dask",
         description="Count the words of files equal to a needle on a Dask cluster. "

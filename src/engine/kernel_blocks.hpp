@@ -561,9 +561,14 @@ private:
         return p;
     }
 
-    // Positions p .. p + 63 (p > 0) after a byte that may end a separator: the only ones
-    // where a field may start.
+    // Positions p .. p + 63 (0 < p, p + 65 < n) right after the end of a separator: the only
+    // ones where a field starts. Exact (the multi-byte breaks matched whole) from p = 3 on:
+    // letters that end in 0x85, 0xa8 or 0xa9 (х, ą, Ш) made every other position of such
+    // text a candidate for the scalar rule.
     std::uint64_t field_may_start(std::size_t p) const {
+        if (p >= 3) {
+            return chunker_.breaks(s_ + p - 1).ends;
+        }
         const chunk_bits before = chunker_.classify(s_ + p - 1);
         return before.sep | before.maybe_end;
     }

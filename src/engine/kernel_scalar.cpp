@@ -34,10 +34,10 @@ std::size_t count_words_scalar(const byte* s, std::size_t n, const byte* needle,
         }
         p = static_cast<std::size_t>(static_cast<const byte*>(hit) - s);
         if (p != 0 && !separator_ends_before(s, p)) {
-            // Inside a field: none starts before the byte after the next one that may end
-            // a separator. Without this skip, a text of letters 'a' and a needle 'a...'
-            // called memchr at every byte (issue 25).
-            p = next_possible_separator_end(s, p, end) + 1;
+            // Inside a field: none starts before the next separator has ended. Without this
+            // skip, a text of letters 'a' and a needle 'a...' called memchr at every byte
+            // (issue 25).
+            p = next_separator_end(s, p, end) + 1;
             continue;
         }
         total += word_at(s, n, needle, m, p) ? 1U : 0U;

@@ -154,7 +154,10 @@ std::size_t count_words_vector(const byte* s, std::size_t n, const byte* needle,
         const lanes16 ascii_before = ascii_separator(before);
         lanes16 sep_before = ascii_before;
         if (any_high(before)) {
-            sep_before |= may_end_separator(before);
+            // Exact where the two bytes before can be read: letters that end in 0x85 or
+            // 0xa8 (х, ą, Ш) would otherwise make every other lane a candidate.
+            sep_before |= p >= 3 ? separator_end(before, load(s + p - 2), load(s + p - 3))
+                                 : may_end_separator(before);
         }
         candidates &= sep_before;
         if (!any(candidates)) {

@@ -79,8 +79,8 @@ private:
     std::uint64_t validated_ = 0; // characters before this one are valid
 };
 
-std::size_t count_window(std::string_view window, std::string_view needle, std::size_t from,
-                         std::size_t to, const stream_options& options) {
+std::size_t count_window(std::string_view window, const detail::needle_ref& needle,
+                         std::size_t from, std::size_t to, const stream_options& options) {
     if (options.parallel) {
         parallel_options p;
         p.stop = options.stop;
@@ -95,17 +95,21 @@ std::size_t count_window(std::string_view window, std::string_view needle, std::
 
 struct stream_counter::state {
     std::string needle;
+    detail::needle_ref checked_needle; // of `needle`: checked once, not per piece
     stream_options options;
     window_cutter cutter;
     std::string window; // the carry, then each piece appended
     stream_count total;
 
     state(std::string_view n, std::string name, const stream_options& o)
-        : needle(n), options(o), cutter(n.size(), o.check_utf8, std::move(name)) {}
+        : needle(n), checked_needle(needle), options(o),
+          cutter(n.size(), o.check_utf8, std::move(name)) {}
+    state(const state&) = delete; // checked_needle points into needle
+    state& operator=(const state&) = delete;
 
     void step(bool at_end) {
         const window_cutter::plan p = cutter.next(window, at_end);
-        total.count += count_window(window, needle, p.count_from, p.count_to, options);
+        total.count += count_window(window, checked_needle, p.count_from, p.count_to, options);
         window.erase(0, p.keep_from);
         cutter.advance(p.keep_from);
     }
@@ -294,12 +298,13 @@ stream_count count_stream(input& in, std::string_view needle, const stream_optio
         counting.stop.seen = now;
     };
     block_pipeline pipeline(in, needle, counting);
+    const detail::needle_ref checked_needle(needle); // once, not per block
     stream_count total;
     for (;;) {
         block* b = pipeline.next(poll);
         const std::string_view window(b->bytes.get(), b->size);
-        total.count +=
-            count_window(window, needle, b->plan.count_from, b->plan.count_to, block_options);
+        total.count += count_window(window, checked_needle, b->plan.count_from, b->plan.count_to,
+                                    block_options);
         const bool last = b->last;
         pipeline.done_with(b);
         if (last) {

@@ -81,6 +81,9 @@ void sigint_poll::operator()() {
     } catch (py::error_already_set& e) {
         e.restore(); // the GIL is released below: the error waits on this thread
         go_on = false;
+    } catch (...) {
+        saved_ = save_thread(); // never leave with the GIL: the caller takes it back itself
+        throw;
     }
     saved_ = save_thread();
     if (!go_on) {

@@ -263,6 +263,21 @@ def test_a_missing_file_on_the_command_line_is_exit_1(tmp_path):
     assert result.returncode == 1 and "nope.txt" in err and err.count("\n") == 1, err
 
 
+def test_the_command_run_in_process_puts_back_the_callers_sigint_handler(tmp_path, capsys):
+    from word_count.dask import _main
+
+    def mine(signum, frame):
+        pass
+
+    previous = signal.signal(signal.SIGINT, mine)
+    try:
+        assert _main([str(tmp_path / "nope.txt"), "--needle", "is"]) == 1
+        assert signal.getsignal(signal.SIGINT) is mine
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert "nope.txt" in capsys.readouterr().err
+
+
 def test_the_command_uses_a_running_scheduler(tmp_path, client):
     paths = hostile_files(tmp_path, 2, 300, 8)
     address = client.scheduler.address
