@@ -1,5 +1,6 @@
 // tests/gil/test_shutdown.cpp: the interpreter shut down right after parallel calls, then oneTBB
 // used again
+#include "embedded_python.hpp"
 #include "userids_job.hpp"
 
 #include <oneapi/tbb/parallel_for.h>
@@ -10,7 +11,7 @@
 
 int main() {
     {
-        const pybind11::scoped_interpreter interpreter(false);
+        const gil_demo::embedded_python interpreter(false);
         for (const auto strategy :
              {gilsafe::acquire_strategy::per_item, gilsafe::acquire_strategy::per_chunk}) {
             gil_demo::userids_request request;
