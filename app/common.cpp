@@ -1,5 +1,6 @@
 // app/common.cpp: helpers shared by the subcommands
 #include "commands.hpp"
+#include "embedded_python.hpp"
 #include "options.hpp"
 #include "output.hpp"
 
@@ -113,10 +114,10 @@ int with_interpreter(const std::function<int()>& body) {
     // Python's SIGINT handler (KeyboardInterrupt in Python code) with ours in front of it
     // (a stop request for the C++ work).
     std::optional<sigint_held_back> held_back(std::in_place);
-    const pybind11::scoped_interpreter interpreter(true);
-    pybind11::module_::import("threading"); // its main thread is this one (see gil.hpp)
-    const interrupt_deadline deadline;      // puts our SIGINT handler in front of Python's
-    held_back.reset();                      // a Ctrl-C during start-up arrives now
+    const embedded_python interpreter(true); // the build's Python, not PATH's python3
+    pybind11::module_::import("threading");  // its main thread is this one (see gil.hpp)
+    const interrupt_deadline deadline;       // puts our SIGINT handler in front of Python's
+    held_back.reset();                       // a Ctrl-C during start-up arrives now
     // A failure after Ctrl-C (a predicate still running raised) is reported as the Ctrl-C:
     // the user asked to stop, and 130 says so.
     try {

@@ -5,6 +5,7 @@
 // own time (manual timing): the cost on the kind of thread parallel_for's workers are.
 // Order matters: the per-acquire rows run first, while the worker has no kept state (a
 // thread that has one uses it under either policy).
+#include "embedded_python.hpp"
 #include "gil/thread_state.hpp"
 #include "gilsafe/gil.hpp"
 
@@ -91,7 +92,7 @@ BENCHMARK(plain_restore_save_pair)->UseManualTime();
 int main(int argc, char** argv) {
     gilsafe::reserve_python_stack();
     benchmark::Initialize(&argc, argv);
-    const py::scoped_interpreter python(false);
+    const gil_demo::embedded_python python(false);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;

@@ -8,6 +8,7 @@
 // gilsafe::interpreter_shutdown, the process must not abort or crash (CPython 3.11 ends any thread
 // that takes the GIL during finalization; on a oneTBB worker that is std::terminate), and the next
 // interpreter must work, kept thread states included.
+#include "embedded_python.hpp"
 #include "gilsafe/gil.hpp"
 
 #include <pybind11/embed.h>
@@ -31,7 +32,7 @@ int main() {
         std::thread runner;
         std::vector<py::handle>* objects_of_round = nullptr;
         {
-            const py::scoped_interpreter python(false);
+            const gil_demo::embedded_python python(false);
             // Owned by the interpreter's heap; the runner only ever borrows them, and
             // never uses them once it has seen the shutdown.
             auto* objects = new std::vector<py::handle>();

@@ -15,6 +15,7 @@
 // for data, as in every count): the host holds the FIFO's writing end through the
 // finalization and writes to it, then closes it, in the next interpreter, so that count ends
 // in a later interpreter every round. The daemon's Python loop checks the same way.
+#include "embedded_python.hpp"
 #include "gilsafe/gil.hpp"
 
 #include <oneapi/tbb/task_arena.h>
@@ -156,7 +157,7 @@ int main() {
             std::perror("mkfifo");
             return 2;
         }
-        const py::scoped_interpreter python(false);
+        const gil_demo::embedded_python python(false);
         if (last_writer >= 0) {
             // The last interpreter's FIFO daemon gets its data and the end: its count ends
             // now, in this interpreter.

@@ -1,5 +1,6 @@
 // tests/gil/test_shutdown.cpp: the interpreter shut down right after parallel calls, then oneTBB
 // used again and a new interpreter started with nothing of the last one's
+#include "embedded_python.hpp"
 #include "userids_job.hpp"
 
 #include <oneapi/tbb/parallel_for.h>
@@ -40,7 +41,7 @@ bool regions_count_right() {
 
 int main() {
     {
-        const pybind11::scoped_interpreter interpreter(false);
+        const gil_demo::embedded_python interpreter(false);
         if (!regions_count_right()) {
             return 1;
         }
@@ -54,7 +55,7 @@ int main() {
     {
         // The next interpreter has its main thread's state only (a worker's kept state of
         // the last one would be listed here), and the regions work in it.
-        const pybind11::scoped_interpreter interpreter(false);
+        const gil_demo::embedded_python interpreter(false);
         if (const int states = thread_states(); states != 1) {
             std::fprintf(stderr, "%d thread states in the next interpreter, not 1\n", states);
             return 1;
