@@ -152,16 +152,17 @@ std::size_t count_words_vector(const byte* s, std::size_t n, const byte* needle,
         // issue 25) every lane is a candidate, and this one test rejects them all.
         const bytes16 before = load(s + p - 1);
         const lanes16 ascii_before = ascii_separator(before);
-        lanes16 sep_before = ascii_before;
-        if (any_high(before)) {
-            // Exact where the two bytes before can be read: letters that end in 0x85 or
-            // 0xa8 (х, ą, Ш) would otherwise make every other lane a candidate.
-            sep_before |= p >= 3 ? separator_end(before, load(s + p - 2), load(s + p - 3))
-                                 : may_end_separator(before);
-        }
-        candidates &= sep_before;
+        candidates &= ascii_before | may_end_separator(before);
         if (!any(candidates)) {
             continue;
+        }
+        if (p >= 3 && any(candidates & ~ascii_before)) {
+            // Exact where the two bytes before can be read: letters that end in 0x85 or
+            // 0xa8 (х, ą, Ш) would otherwise make every other lane a candidate.
+            candidates &= ascii_before | separator_end(before, load(s + p - 2), load(s + p - 3));
+            if (!any(candidates)) {
+                continue;
+            }
         }
         const bytes16 after = load(s + p + m);
         const lanes16 ascii_after = ascii_separator(after);

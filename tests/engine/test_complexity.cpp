@@ -109,11 +109,14 @@ std::vector<adversarial_case> adversarial_cases() {
 }
 
 // A field start costs at most one comparison of its length and any other position O(1),
-// so a count reads the text and the needle a bounded number of times: on every kernel, a
-// long needle's count takes at most 8x the count of `is` on the text plus one on a text
-// the needle's size. Before the fix, thousands of times more; quietly, 1-3x
-// (tests/bench/bench_adversarial.py). The bound leaves room for a loaded machine: what
-// it must catch is a count that grows faster than the text and the needle.
+// so a count reads the text and the needle a bounded number of times: a long needle's
+// count takes at most 8x the count of `is` on the text plus one on a text the needle's
+// size with the AVX2 and AVX-512 kernels, 16x with the portable ones (their `is` is
+// glibc's vectorized memchr, while they test a candidate's neighbours 16 bytes or one at
+// a time: in non-ASCII text they run near 10x under load). Before the fix, thousands of
+// times more; quietly, 1-3x through `search` (tests/bench/bench_adversarial.py). The bound
+// leaves room for a loaded machine: what it must catch is a count that grows faster than
+// the text and the needle.
 TEST(Complexity, LongNeedlesCostABoundedMultipleOfACountOfIs) {
     for (const adversarial_case& c : adversarial_cases()) {
         SCOPED_TRACE(c.name);
@@ -122,8 +125,10 @@ TEST(Complexity, LongNeedlesCostABoundedMultipleOfACountOfIs) {
             SCOPED_TRACE(gilsafe::detail::name_of(k));
             EXPECT_EQ(count_sequential(c.text, c.needle), expected);
             EXPECT_EQ(count_sequential(c.text, "is"), 0U);
+            const bool portable =
+                k == gilsafe::detail::kernel::scalar || k == gilsafe::detail::kernel::vector;
             EXPECT_TRUE(within(
-                8, 2e-4, [&] { return count_sequential(c.text, c.needle); },
+                portable ? 16 : 8, 2e-4, [&] { return count_sequential(c.text, c.needle); },
                 [&] { return count_sequential(c.text, "is") + count_sequential(c.needle, "is"); }));
         });
     }
