@@ -223,6 +223,10 @@ def _connect(address: str):
 
     try:
         return Client(address, timeout="5s")
+    except (TypeError, ValueError, ImportError) as e:
+        # An address Dask cannot use: tls:// without a security context, ucx:// without
+        # its module, a port that is not a number. One line, not Dask's traceback.
+        raise OSError(f"cannot connect to {address}: {e}".replace("\n", " ")) from None
     except OSError as e:
         cause = e.__cause__
         if not str(e).startswith("Timed out during handshake") or cause is None or \
@@ -351,6 +355,8 @@ def _command(argv: Optional[Sequence[str]]) -> int:
     parser.add_argument("--blocksize", default="64 MiB", help="bytes per task (default 64 MiB)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
+    if args.scheduler is not None and not args.scheduler.strip():
+        parser.error("--scheduler needs an address (tcp://host:8786)")
     if args.scheduler and (args.workers or args.threads_per_worker):
         parser.error("--workers and --threads-per-worker apply to the local cluster only")
     try:

@@ -39,7 +39,12 @@ def cases():
         "kha-500": (kha, "х" * 500),
         "kha-50000": (kha, "х" * 50_000),
         "tabs-1000": ("\t" * SIZE, "\t" * 1000),
+        # © is c2 a9: a lead byte of U+0085 and a last byte of U+2029 in every character
+        "copyright-2000": ("©" * (SIZE // 2), "©" * 1000),
     }
+    # Not here: short needles in text of © (6-9x `is`: every block needs the exact masks
+    # of U+0085/U+2028/U+2029) and needles of NULs or NBSPs checked against a short text
+    # (the needle's check and encoding, 4-8 GB/s): test_complexity bounds them at 16x.
 
 
 def best_of(runs, call):

@@ -263,6 +263,18 @@ def test_a_missing_file_on_the_command_line_is_exit_1(tmp_path):
     assert result.returncode == 1 and "nope.txt" in err and err.count("\n") == 1, err
 
 
+@pytest.mark.parametrize("address, code", [("tls://127.0.0.1:1", 1), ("ucx://127.0.0.1:1", 1),
+                                           ("tcp://127.0.0.1:abc", 1), ("", 2), ("  ", 2)])
+def test_an_address_dask_cannot_use_is_one_line(tmp_path, address, code):
+    path = tmp_path / "a.txt"
+    path.write_text("is a is")
+    result = run_cli(path, "--needle", "is", "--scheduler", address, timeout=60)
+    err = result.stderr.decode()
+    assert result.returncode == code, err
+    assert err.startswith("word_count.dask: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+
+
 def test_the_command_run_in_process_puts_back_the_callers_sigint_handler(tmp_path, capsys):
     from word_count.dask import _main
 
