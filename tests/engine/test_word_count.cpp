@@ -38,10 +38,10 @@ namespace {
 // same for the engine's reductions). Nothing in other builds.
 class task_edges {
 public:
-    task_edges() { release(&start_); } // the test's writes so far
-    void task_begins() { acquire(&start_); }
-    void task_ends() { release(&end_); }
-    void tasks_joined() { acquire(&end_); }
+    static void tasks_start() { release(&start_); } // the test's writes so far
+    static void task_begins() { acquire(&start_); }
+    static void task_ends() { release(&end_); }
+    static void tasks_joined() { acquire(&end_); }
 
 private:
     static void release([[maybe_unused]] void* sync) {
@@ -54,8 +54,8 @@ private:
         __tsan_acquire(sync);
 #endif
     }
-    char start_ = 0;
-    char end_ = 0;
+    static inline char start_ = 0;
+    static inline char end_ = 0;
 };
 
 using gilsafe::count_parallel;
@@ -292,29 +292,33 @@ TEST(Utf8, RangesOfAnyCutAgreeWithTheWholeCheck) {
 // must not pick up the caller's other tasks, or a task that holds a lock (the GIL, a
 // Python lock) would run again on the thread that holds it.
 TEST(WordCount, ParallelCountCalledFromATaskNeverRunsOuterTasksWhileWaiting) {
-    const std::string corpus = gil_demo::zen_corpus(4000);
+    // Static, so that the bodies capture nothing: under TSan a body must take its start
+    // (task_edges) before it reads anything the test wrote, its closure included.
+    static std::string corpus;
+    static gilsafe::parallel_options fine;
+    static std::atomic<int> reentries{0};
     thread_local int depth = 0;
-    std::atomic<int> reentries{0};
-    gilsafe::parallel_options fine;
+    corpus = gil_demo::zen_corpus(4000);
     fine.grain = 4096;
     fine.min_parallel_size = 1;
+    reentries = 0;
     tbb::task_arena arena(4);
-    task_edges edges;
-    arena.execute([&] {
+    task_edges::tasks_start();
+    arena.execute([] {
         tbb::parallel_for(
             tbb::blocked_range<int>(0, 64, 1),
-            [&](const tbb::blocked_range<int>&) {
-                edges.task_begins();
+            [](const tbb::blocked_range<int>&) {
+                task_edges::task_begins();
                 if (depth++ != 0) {
                     ++reentries;
                 }
                 EXPECT_EQ(count_parallel(corpus, "is", fine), 40000U);
                 --depth;
-                edges.task_ends();
+                task_edges::task_ends();
             },
             tbb::simple_partitioner());
     });
-    edges.tasks_joined();
+    task_edges::tasks_joined();
     EXPECT_EQ(reentries.load(), 0);
 }
 
