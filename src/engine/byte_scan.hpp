@@ -39,15 +39,21 @@ inline bool any(bytes16 v) {
     return (halves[0] | halves[1]) != 0;
 }
 
-// Whether a byte of at[0, 64) ends a separator (reads at[-2, 64)). A byte below 0x21 or
-// above 0x7f is first looked for (one comparison a vector: letters pass at once), then the
-// exact rule, ends_separator's, for the block that has one.
-inline bool block_ends_separator(const byte* at) {
+// Whether a byte of at[0, 64) is below 0x21 or above 0x7f: every separator has one, and
+// letters pass with one comparison a vector.
+inline bool any_below_0x21_or_high(const byte* at) {
     bytes16 maybe{};
     for (int h = 0; h < 64; h += 16) {
         maybe |= reinterpret_cast<bytes16>(reinterpret_cast<lanes16>(load(at + h)) < 0x21);
     }
-    if (!any(maybe)) {
+    return any(maybe);
+}
+
+// Whether a byte of at[0, 64) ends a separator (reads at[-2, 64)). A byte below 0x21 or
+// above 0x7f is first looked for (one comparison a vector: letters pass at once), then the
+// exact rule, ends_separator's, for the block that has one.
+inline bool block_ends_separator(const byte* at) {
+    if (!any_below_0x21_or_high(at)) {
         return false;
     }
     bytes16 found{};
@@ -69,11 +75,7 @@ inline bool block_ends_separator(const byte* at) {
 
 // Whether a separator starts at a byte of at[0, 64) (reads at[0, 66)): the same two steps.
 inline bool block_starts_separator(const byte* at) {
-    bytes16 maybe{};
-    for (int h = 0; h < 64; h += 16) {
-        maybe |= reinterpret_cast<bytes16>(reinterpret_cast<lanes16>(load(at + h)) < 0x21);
-    }
-    if (!any(maybe)) {
+    if (!any_below_0x21_or_high(at)) {
         return false;
     }
     bytes16 found{};
